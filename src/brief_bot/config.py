@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -57,8 +59,10 @@ class Settings(BaseSettings):
 
     # --- loading and splitting ----------------------------------------------------------
     max_file_mb: float = Field(25.0, gt=0, description="Files larger than this are skipped.")
-    chunk_words: int = Field(150, ge=40, le=220)
-    chunk_overlap_words: int = Field(25, ge=0, le=80)
+    chunk_tokens: int = Field(
+        200, ge=48, le=230, description="Chunk size in model word-pieces (the window is 256, "
+        "less the title and section header); about 150 words of English prose.")
+    chunk_overlap_tokens: int = Field(30, ge=0, le=100)
     embed_batch_size: int = Field(32, ge=1, le=512)
 
     # --- generations ----------------------------------------------------------------------
@@ -99,10 +103,10 @@ class Settings(BaseSettings):
 
     # --- Slack ----------------------------------------------------------------------------
     slack_api_url: str = "https://slack.com/api/"
-    slack_allowed_channels: list[str] = Field(
+    slack_allowed_channels: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Channel ids the bot answers in; empty means all."
     )
-    slack_internal_channels: list[str] = Field(
+    slack_internal_channels: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Private channels that may see `audience: internal`."
     )
     slack_rate_per_minute: int = Field(6, ge=1)

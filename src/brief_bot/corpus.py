@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache
@@ -54,8 +54,7 @@ class Chunk:
 
     def embed_text(self) -> str:
         """What the models see: the title and section give a short chunk its context."""
-        head = " > ".join(part for part in (self.meta.title, self.section) if part)
-        return f"{head}\n{self.text}" if head else self.text
+        return model_text(self.meta.title, self.section, self.text)
 
     def record(self) -> dict[str, Any]:
         return {"id": self.id, "source": self.source, "text": self.text,
@@ -75,6 +74,24 @@ def content_hash(data: bytes | str) -> str:
     if isinstance(data, str):
         data = data.encode("utf-8")
     return hashlib.sha256(data).hexdigest()
+
+
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_URL = re.compile(r"https?://\S+")
+HEADER_WORDS = 24
+
+
+def clean_for_models(text: str) -> str:
+    """Link targets and URLs are noise to both models; the visible text stays verbatim."""
+    text = _URL.sub(" ", _MD_LINK.sub(r"\1", text))
+    return re.sub(r"[ \t]+", " ", text)
+
+
+def model_text(title: str, section: str, text: str) -> str:
+    head = " > ".join(part for part in (title, section) if part)
+    head = " ".join(head.split()[:HEADER_WORDS])
+    body = clean_for_models(text)
+    return f"{head}\n{body}" if head else body
 
 
 # --- discovery ----------------------------------------------------------------------------
@@ -139,6 +156,9 @@ def _title_from(parsed: Parsed, source: str) -> str:
     for section in parsed.sections:
         if section.heading:
             return section.heading[0]
+    first = parsed.sections[0].text.split("\n", 1)[0].strip() if parsed.sections else ""
+    if first and len(first.split()) <= 14 and not first.endswith((".", ",", ";")):
+        return first.strip("#*_ ")
     stem = Path(source).stem
     return re.sub(r"[_-]+", " ", stem).strip().capitalize() or source
 
@@ -170,19 +190,19 @@ def build_meta(raw: dict[str, Any], parsed: Parsed, source: str,
 _SENTENCE_END = r"(?<=[.!?;:])\s+(?=[\"'(\[A-Z0-9*])"
 
 
-def _words(text: str) -> int:
+def count_words(text: str) -> int:
     return len(text.split())
 
 
 @cache
-def _splitter(chunk_words: int, overlap_words: int) -> Any:
+def _splitter(chunk_size: int, overlap: int, length: Callable[[str], int]) -> Any:
     # Imported lazily: langchain is not needed by `--help` or `status`.
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     return RecursiveCharacterTextSplitter(
-        chunk_size=chunk_words,
-        chunk_overlap=overlap_words,
-        length_function=_words,
+        chunk_size=chunk_size,
+        chunk_overlap=overlap,
+        length_function=length,
         separators=["\n\n", "\n", _SENTENCE_END, r"(?<=,)\s+", r"\s+"],
         is_separator_regex=True,
         keep_separator=False,
@@ -190,9 +210,14 @@ def _splitter(chunk_words: int, overlap_words: int) -> Any:
     )
 
 
-def split_parsed(parsed: Parsed, source: str, meta: DocMeta, *, chunk_words: int,
-                 overlap_words: int) -> tuple[Chunk, ...]:
-    splitter = _splitter(chunk_words, overlap_words)
+def split_parsed(parsed: Parsed, source: str, meta: DocMeta, *, chunk_size: int,
+                 overlap: int, length: Callable[[str], int] = count_words) -> tuple[Chunk, ...]:
+    """Cut sections into chunks of at most `chunk_size` as measured by `length`.
+
+    With the model's own token counter as `length`, no chunk is silently truncated by the
+    encoder's 256 word-piece window.
+    """
+    splitter = _splitter(chunk_size, overlap, lambda text: length(clean_for_models(text)))
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     source_key = content_hash(source)[:10]
@@ -212,8 +237,8 @@ def split_parsed(parsed: Parsed, source: str, meta: DocMeta, *, chunk_words: int
     return tuple(chunks)
 
 
-def load_document(path: Path, source: str, *, chunk_words: int = 150,
-                  overlap_words: int = 25, max_bytes: int | None = None,
+def load_document(path: Path, source: str, *, chunk_size: int = 150, overlap: int = 25,
+                  length: Callable[[str], int] = count_words, max_bytes: int | None = None,
                   data: bytes | None = None) -> Document:
     """Read, describe and split one file. Raises `SkipFile` with the reason."""
     size = path.stat().st_size
@@ -233,8 +258,8 @@ def load_document(path: Path, source: str, *, chunk_words: int = 150,
         raw.update(_parse_yaml(sidecar.read_text("utf-8", errors="replace"),
                                f"sidecar {sidecar.name}", warnings))
     meta = build_meta(raw, parsed, source, warnings)
-    chunks = split_parsed(parsed, source, meta, chunk_words=chunk_words,
-                          overlap_words=overlap_words)
+    chunks = split_parsed(parsed, source, meta, chunk_size=chunk_size, overlap=overlap,
+                          length=length)
     if not chunks:
         raise SkipFile("no text to index (empty after parsing)")
     return Document(source=source, meta=meta, chunks=chunks, warnings=tuple(warnings))

@@ -79,7 +79,8 @@ def _normalise_newlines(text: str) -> str:
 # --- Markdown and HTML --------------------------------------------------------------------
 
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+# "##Title" without a space is common in converted documents; require a capital then.
+_HEADING = re.compile(r"^(#{1,6})(?:[ \t]+|(?=[A-Z]))(.+?)[ \t#]*$")
 _HTMLISH = re.compile(r"<(p|div|br|table|span|a|h[1-6]|ul|ol|li|script|style|nav|img)\b", re.I)
 _FENCE = re.compile(r"^\s*(```|~~~)")
 

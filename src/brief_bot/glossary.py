@@ -1,0 +1,84 @@
+"""ITU jargon: expand acronyms and long forms both ways from the corpus glossary.
+
+The glossary is the corpus's own `glossary/acronyms.csv` (columns term, expansion, aliases,
+definition), copied into each index generation, so "WCIT", "Dubai 2012" and "World Conference on
+International Telecommunications" all find the same passages.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Entry:
+    term: str
+    expansion: str
+    aliases: tuple[str, ...]
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        return tuple(f for f in (self.term, self.expansion, *self.aliases) if f)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s\-_/]+", " ", text.lower()).strip()
+
+
+class Glossary:
+    def __init__(self, entries: list[Entry]) -> None:
+        self.entries = entries
+        forms: list[tuple[str, Entry]] = []
+        for entry in entries:
+            for form in entry.forms:
+                if len(_norm(form)) >= 2:
+                    forms.append((_norm(form), entry))
+        # Longest forms first so "WCIT-12" wins over "WCIT" where both match.
+        forms.sort(key=lambda item: -len(item[0]))
+        self._forms = forms
+        self._pattern = (re.compile(r"(?<![\w])(" + "|".join(re.escape(f) for f, _ in forms)
+                                    + r")(?![\w])") if forms else None)
+        self._by_form = {}
+        for form, entry in forms:
+            self._by_form.setdefault(form, entry)
+
+    @classmethod
+    def from_csv_text(cls, text: str) -> Glossary:
+        entries = []
+        for row in csv.DictReader(io.StringIO(text)):
+            term = (row.get("term") or "").strip()
+            expansion = (row.get("expansion") or "").strip()
+            aliases = tuple(a.strip() for a in (row.get("aliases") or "").split(";") if a.strip())
+            if term or expansion:
+                entries.append(Entry(term, expansion, aliases))
+        return cls(entries)
+
+    @classmethod
+    def load(cls, path: Path) -> Glossary:
+        if not path.is_file():
+            return cls([])
+        return cls.from_csv_text(path.read_text("utf-8", errors="replace"))
+
+    def matches(self, text: str) -> list[Entry]:
+        if self._pattern is None:
+            return []
+        found: list[Entry] = []
+        for match in self._pattern.finditer(_norm(text)):
+            entry = self._by_form[match.group(1)]
+            if entry not in found:
+                found.append(entry)
+        return found
+
+    def expand(self, query: str) -> str:
+        """The query plus the other names of every glossary term it mentions."""
+        extra: list[str] = []
+        normalised = _norm(query)
+        for entry in self.matches(query):
+            for form in (entry.term, entry.expansion, *entry.aliases[:3]):
+                if form and _norm(form) not in normalised and form not in extra:
+                    extra.append(form)
+        return f"{query} {' '.join(extra)}" if extra else query

@@ -1,0 +1,514 @@
+"""The index stage: incremental updates into crash-safe, atomically switched generations.
+
+Layout under the index folder:
+
+    CURRENT              {"generation": "gen-..."}: the pointer readers follow
+    .lock                held by the one writer at a time
+    gen-YYYYMMDDTHHMMSSffffff/
+        manifest.json    files (content hashes), skips, settings, counts; written last
+        chunks.jsonl     every chunk's text and metadata, in row order
+        keyword/         the BM25 index of the same rows
+        glossary.csv     the corpus glossary, if any, for query expansion
+        chroma/          the embedded vector store (absent in server mode)
+        ACTIVATED        when the pointer first named this generation
+
+A writer never modifies the generation readers use: it copies what is unchanged into a fresh
+generation, adds what changed, verifies the result, then replaces the pointer in one rename.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from .config import Settings
+from .corpus import Document, content_hash, discover, load_document, model_text, sidecar_bytes
+from .embedding import Embedder, default_embedder
+from .keyword import KeywordIndex
+from .loaders import SkipFile
+from .store import COLLECTION_PREFIX, ChromaStore, http_client, local_client
+
+FORMAT = 1
+POINTER = "CURRENT"
+MANIFEST = "manifest.json"
+CHUNKS = "chunks.jsonl"
+GLOSSARY_SOURCE = "glossary/acronyms.csv"
+
+
+class IndexError(RuntimeError):  # noqa: A001 - the index stage's own error, shown to users
+    """A problem a user must act on; the message says what to do."""
+
+
+class NoIndexError(IndexError):
+    pass
+
+
+class DamagedIndexError(IndexError):
+    pass
+
+
+class Progress(Protocol):
+    def phase(self, name: str, total: int) -> None: ...
+    def advance(self, n: int = 1) -> None: ...
+    def log(self, message: str) -> None: ...
+
+
+class NullProgress:
+    def phase(self, name: str, total: int) -> None:
+        return None
+
+    def advance(self, n: int = 1) -> None:
+        return None
+
+    def log(self, message: str) -> None:
+        return None
+
+
+@dataclass
+class UpdateReport:
+    files_seen: int = 0
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    chunks: int = 0
+    embedded: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+    generation: str | None = None
+    new_generation: bool = False
+    embed_seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- pointer and generations ------------------------------------------------------------
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_atomic(path: Path, data: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def read_pointer(index_dir: Path) -> str | None:
+    try:
+        data = json.loads((index_dir / POINTER).read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (json.JSONDecodeError, OSError, UnicodeDecodeError) as exc:
+        raise DamagedIndexError(
+            f"the index pointer {index_dir / POINTER} is unreadable ({exc}); "
+            "run `brief-bot index --rebuild`") from None
+    name = data.get("generation") if isinstance(data, dict) else None
+    if not isinstance(name, str) or not name.startswith("gen-"):
+        raise DamagedIndexError(f"the index pointer {index_dir / POINTER} names no generation; "
+                                "run `brief-bot index --rebuild`")
+    return name
+
+
+def load_manifest(gen_dir: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((gen_dir / MANIFEST).read_text("utf-8"))
+    except FileNotFoundError:
+        raise DamagedIndexError(f"index generation {gen_dir} is missing or incomplete; "
+                                "run `brief-bot index --rebuild`") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DamagedIndexError(f"index generation {gen_dir} has a damaged manifest ({exc}); "
+                                "run `brief-bot index --rebuild`") from None
+    if manifest.get("format") != FORMAT:
+        raise DamagedIndexError(f"index generation {gen_dir} was built by another version of "
+                                "brief-bot; run `brief-bot index --rebuild`")
+    return manifest
+
+
+def current_generation(index_dir: Path) -> tuple[str, Path, dict[str, Any]] | None:
+    name = read_pointer(index_dir)
+    if name is None:
+        return None
+    gen_dir = index_dir / name
+    return name, gen_dir, load_manifest(gen_dir)
+
+
+@contextlib.contextmanager
+def writer_lock(index_dir: Path, progress: Progress) -> Iterator[None]:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress.log("another `brief-bot index` is running; waiting for it to finish")
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def open_store(settings: Settings, gen_dir: Path, collection: str, *,
+               create: bool = False) -> ChromaStore:
+    if settings.chroma_url:
+        return ChromaStore(http_client(settings.chroma_url), collection, create=create)
+    return ChromaStore(local_client(gen_dir / "chroma"), collection, create=create)
+
+
+def read_chunks(gen_dir: Path) -> list[dict[str, Any]]:
+    with open(gen_dir / CHUNKS, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def chroma_metadata(row: dict[str, Any]) -> dict[str, Any]:
+    """Chroma takes scalars only: forums become one boolean key each, for `where` filters."""
+    meta = {key: row[key] for key in ("source", "doc_type", "status", "audience", "date")}
+    meta["page"] = row["page"] if row["page"] is not None else -1
+    meta["position"] = row["position"]
+    for forum in row["forum"]:
+        meta[f"forum:{forum}"] = True
+    return meta
+
+
+# --- scanning the corpus --------------------------------------------------------------------
+
+
+@dataclass
+class _Scan:
+    hashes: dict[str, str] = field(default_factory=dict)
+    parsed: dict[str, Document] = field(default_factory=dict)
+    skipped: dict[str, dict[str, str]] = field(default_factory=dict)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def _file_hash(path: Path, data: bytes) -> str:
+    # The sidecar is part of a document's identity: editing only its metadata re-indexes it.
+    return content_hash(data + b"\0sidecar\0" + sidecar_bytes(path))
+
+
+def _scan(settings: Settings, embedder: Embedder, old: dict[str, Any] | None,
+          progress: Progress) -> _Scan:
+    scan = _Scan()
+    files = list(discover(settings.corpus))
+    progress.phase("reading files", len(files))
+    max_bytes = int(settings.max_file_mb * 1_000_000)
+    old_files = old["files"] if old else {}
+    old_skips = old["skipped"] if old else {}
+    for source, path in files:
+        progress.advance()
+        try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise SkipFile(f"over the size limit ({size / 1e6:.1f} MB > "
+                               f"{settings.max_file_mb:g} MB, BRIEF_BOT_MAX_FILE_MB)")
+            data = path.read_bytes()
+            digest = _file_hash(path, data)
+            scan.hashes[source] = digest
+            if source in old_files and old_files[source]["sha256"] == digest:
+                scan.unchanged.append(source)
+                continue
+            if source in old_skips and old_skips[source]["sha256"] == digest:
+                scan.skipped[source] = old_skips[source]
+                continue
+            scan.parsed[source] = load_document(
+                path, source, chunk_size=settings.chunk_tokens,
+                overlap=settings.chunk_overlap_tokens, length=embedder.count_tokens, data=data)
+        except SkipFile as exc:
+            scan.skipped[source] = {"sha256": scan.hashes.get(source, ""), "reason": str(exc)}
+        except OSError as exc:
+            scan.skipped[source] = {"sha256": "", "reason": f"unreadable ({exc.strerror})"}
+    return scan
+
+
+# --- update -----------------------------------------------------------------------------------
+
+
+def _compatible(old: dict[str, Any], settings: Settings, embedder: Embedder) -> bool:
+    return (old.get("model") == embedder.name
+            and old.get("chunk_tokens") == settings.chunk_tokens
+            and old.get("chunk_overlap_tokens") == settings.chunk_overlap_tokens
+            and old.get("chroma_url") == settings.chroma_url)
+
+
+def _new_generation_name(index_dir: Path) -> str:
+    while True:
+        name = "gen-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        if not (index_dir / name).exists():
+            return name
+
+
+def update(settings: Settings, *, rebuild: bool = False, embedder: Embedder | None = None,
+           progress: Progress | None = None) -> UpdateReport:
+    """Bring the index in line with the corpus; returns what was done.
+
+    Unchanged files cost a hash; changed files are parsed and only their new chunk texts are
+    embedded; nothing readers use is modified until the final pointer switch.
+    """
+    started = time.perf_counter()
+    progress = progress or NullProgress()
+    if not settings.corpus.is_dir():
+        raise IndexError(f"corpus folder not found: {settings.corpus} "
+                         "(set --corpus or BRIEF_BOT_CORPUS)")
+    embedder = embedder or default_embedder(settings.resolved_model_path(),
+                                            settings.embed_batch_size)
+    index_dir = settings.index
+    with writer_lock(index_dir, progress):
+        current = None
+        if not rebuild:
+            current = current_generation(index_dir)  # a damaged index raises: say --rebuild
+        old = current[2] if current and _compatible(current[2], settings, embedder) else None
+        if current and old is None:
+            progress.log("settings or model changed since the last build: rebuilding in full")
+        scan = _scan(settings, embedder, old, progress)
+        report = _report(scan, old)
+        for source, doc in scan.parsed.items():
+            report.warnings.extend({"source": source, "warning": w} for w in doc.warnings)
+        if old is not None and not (report.added or report.updated or report.deleted) and (
+                {s: v["reason"] for s, v in scan.skipped.items()}
+                == {s: v["reason"] for s, v in old["skipped"].items()}):
+            report.generation = current[0] if current else None
+            report.chunks = old["counts"]["chunks"]
+            _prune(settings, index_dir)
+            report.seconds = round(time.perf_counter() - started, 3)
+            return report
+        if not scan.parsed and not scan.unchanged:
+            raise IndexError(f"nothing to index in {settings.corpus}: every file was skipped "
+                             "or the folder is empty")
+        name = _new_generation_name(index_dir)
+        gen_dir = index_dir / name
+        try:
+            _build(settings, embedder, current if old else None, scan, gen_dir, name,
+                   report, progress)
+        except BaseException:
+            # A failed or interrupted build leaves nothing half-written behind a pointer.
+            shutil.rmtree(gen_dir, ignore_errors=True)
+            raise
+        _activate(index_dir, name)
+        report.generation = name
+        report.new_generation = True
+        _prune(settings, index_dir)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _report(scan: _Scan, old: dict[str, Any] | None) -> UpdateReport:
+    old_files = old["files"] if old else {}
+    seen = set(scan.hashes) | set(scan.skipped)
+    report = UpdateReport(files_seen=len(seen), unchanged=len(scan.unchanged))
+    report.added = sum(1 for s in scan.parsed if s not in old_files)
+    report.updated = sum(1 for s in scan.parsed if s in old_files)
+    gone_or_skipped = [s for s in old_files if s not in scan.parsed and s not in scan.unchanged]
+    report.deleted = len(gone_or_skipped)
+    report.skipped = [{"source": s, "reason": v["reason"]} for s, v in sorted(scan.skipped.items())]
+    return report
+
+
+def _build(settings: Settings, embedder: Embedder,
+           current: tuple[str, Path, dict[str, Any]] | None, scan: _Scan, gen_dir: Path,
+           name: str, report: UpdateReport, progress: Progress) -> None:
+    gen_dir.mkdir(parents=True)
+    collection = COLLECTION_PREFIX + name.replace("-", "_")
+    old_rows = read_chunks(current[1]) if current else []
+    keep = set(scan.unchanged)
+    rows = [r for r in old_rows if r["source"] in keep]
+    drop_ids = [r["id"] for r in old_rows if r["source"] not in keep]
+    new_rows = [c.record() for doc in scan.parsed.values() for c in doc.chunks]
+    new_texts = [c.embed_text() for doc in scan.parsed.values() for c in doc.chunks]
+
+    # Chunks whose text did not change inside an edited file keep their old vector.
+    old_by_hash = {r["hash"]: r["id"] for r in old_rows}
+    old_store = open_store(settings, current[1], current[2]["collection"]) if current else None
+    reuse_ids = [old_by_hash[r["hash"]] for r in new_rows if r["hash"] in old_by_hash]
+    reused = old_store.embeddings(reuse_ids) if old_store and reuse_ids else {}
+    vectors = np.zeros((len(new_rows), embedder.dimensions), dtype=np.float32)
+    todo = []
+    for i, row in enumerate(new_rows):
+        vec = reused.get(old_by_hash.get(row["hash"], ""))
+        if vec is not None:
+            vectors[i] = vec
+        else:
+            todo.append(i)
+    report.reused = len(new_rows) - len(todo)
+    progress.phase("embedding chunks", len(todo))
+    t0 = time.perf_counter()
+    if todo:
+        vectors[todo] = embedder.embed_documents([new_texts[i] for i in todo],
+                                                 progress=progress.advance)
+    report.embed_seconds = round(time.perf_counter() - t0, 3)
+    report.embedded = len(todo)
+
+    progress.phase("writing the vector store", 1)
+    if current and not settings.chroma_url:
+        old_store.close()  # type: ignore[union-attr]
+        shutil.copytree(current[1] / "chroma", gen_dir / "chroma")
+        old_store = None
+        store = ChromaStore(local_client(gen_dir / "chroma"), current[2]["collection"])
+        store.delete(drop_ids)
+        collection = current[2]["collection"]
+    else:
+        store = open_store(settings, gen_dir, collection, create=True)
+        if current and old_store is not None and rows:
+            carried = old_store.embeddings([r["id"] for r in rows])
+            store.add([r["id"] for r in rows], np.stack([carried[r["id"]] for r in rows]),
+                      [chroma_metadata(r) for r in rows])
+    if new_rows:
+        store.add([r["id"] for r in new_rows], vectors, [chroma_metadata(r) for r in new_rows])
+    rows.extend(new_rows)
+    if old_store is not None:
+        old_store.close()
+    _verify(store, rows, vectors, new_rows)
+    store.close()
+    progress.advance()
+
+    progress.phase("writing the keyword index", 1)
+    texts = [_keyword_text(r) for r in rows]
+    KeywordIndex.build(texts).save(gen_dir / "keyword")
+    with open(gen_dir / CHUNKS, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    glossary = settings.corpus / GLOSSARY_SOURCE
+    if glossary.is_file():
+        shutil.copyfile(glossary, gen_dir / "glossary.csv")
+    report.chunks = len(rows)
+    _write_atomic(gen_dir / MANIFEST, json.dumps(
+        _manifest(settings, embedder, name, collection, scan, current, rows), indent=1))
+    progress.advance()
+
+
+def _keyword_text(row: dict[str, Any]) -> str:
+    return model_text(row["title"], row["section"], row["text"])
+
+
+def _verify(store: ChromaStore, rows: list[dict[str, Any]], vectors: np.ndarray,
+            new_rows: list[dict[str, Any]]) -> None:
+    count = store.count()
+    if count != len(rows):
+        raise IndexError(f"vector store holds {count} chunks, expected {len(rows)}: "
+                         "the new generation was discarded")
+    if new_rows:
+        hits = store.query(vectors[0], 1)
+        if not hits or hits[0][1] < 0.99:
+            raise IndexError("vector store failed its read-back check: "
+                             "the new generation was discarded")
+
+
+def _manifest(settings: Settings, embedder: Embedder, name: str, collection: str, scan: _Scan,
+              current: tuple[str, Path, dict[str, Any]] | None,
+              rows: list[dict[str, Any]]) -> dict[str, Any]:
+    old_files = current[2]["files"] if current else {}
+    files: dict[str, Any] = {}
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["source"]] = counts.get(row["source"], 0) + 1
+    for source in scan.unchanged:
+        files[source] = old_files[source]
+    for source, doc in scan.parsed.items():
+        files[source] = {"sha256": scan.hashes[source], "chunks": counts.get(source, 0),
+                         "warnings": list(doc.warnings), **doc.meta.as_dict()}
+    return {
+        "format": FORMAT, "generation": name, "collection": collection,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "corpus": str(settings.corpus.resolve()), "model": embedder.name,
+        "dimensions": embedder.dimensions, "chunk_tokens": settings.chunk_tokens,
+        "chunk_overlap_tokens": settings.chunk_overlap_tokens, "chroma_url": settings.chroma_url,
+        "files": dict(sorted(files.items())), "skipped": scan.skipped,
+        "counts": {"documents": len(files), "chunks": len(rows)},
+    }
+
+
+def _activate(index_dir: Path, name: str) -> None:
+    (index_dir / name / "ACTIVATED").write_text(datetime.now(UTC).isoformat())
+    _write_atomic(index_dir / POINTER, json.dumps({"generation": name}))
+
+
+def _prune(settings: Settings, index_dir: Path) -> None:
+    """Drop abandoned builds, and superseded generations once readers had time to move on."""
+    current = read_pointer(index_dir)
+    gens = sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
+    activated = [g for g in gens if (g / "ACTIVATED").exists() and g.name != current]
+    for gen in gens:
+        if gen.name != current and not (gen / "ACTIVATED").exists():
+            _remove_generation(settings, gen)  # a build that died before its switch
+    superseded = activated[: max(0, len(activated) - (settings.keep_generations - 1))]
+    now = time.time()
+    for gen in superseded:
+        later = [g for g in gens if g.name > gen.name and (g / "ACTIVATED").exists()]
+        retired_at = (later[0] / "ACTIVATED").stat().st_mtime if later else now
+        if now - retired_at >= settings.grace_seconds:
+            _remove_generation(settings, gen)
+
+
+def _remove_generation(settings: Settings, gen_dir: Path) -> None:
+    if settings.chroma_url:
+        with contextlib.suppress(Exception):
+            collection = json.loads((gen_dir / MANIFEST).read_text())["collection"]
+            http_client(settings.chroma_url).delete_collection(collection)
+    shutil.rmtree(gen_dir, ignore_errors=True)
+
+
+# --- status ----------------------------------------------------------------------------------
+
+
+def status(settings: Settings) -> dict[str, Any]:
+    """The serving generation and what changed in the corpus since it was built."""
+    current = current_generation(settings.index)
+    if current is None:
+        raise NoIndexError(f"no index in {settings.index} yet: run `brief-bot index`")
+    name, gen_dir, manifest = current
+    changes: dict[str, list[str]] = {"new": [], "changed": [], "deleted": []}
+    if settings.corpus.is_dir():
+        seen = set()
+        for source, path in discover(settings.corpus):
+            seen.add(source)
+            try:
+                digest = _file_hash(path, path.read_bytes())
+            except OSError:
+                continue
+            known = manifest["files"].get(source) or manifest["skipped"].get(source)
+            if known is None:
+                changes["new"].append(source)
+            elif known["sha256"] != digest:
+                changes["changed"].append(source)
+        changes["deleted"] = sorted(set(manifest["files"]) - seen)
+    return {
+        "generation": name, "path": str(gen_dir), "built_at": manifest["built_at"],
+        "documents": manifest["counts"]["documents"], "chunks": manifest["counts"]["chunks"],
+        "skipped": [{"source": s, "reason": v["reason"]}
+                    for s, v in sorted(manifest["skipped"].items())],
+        "model": manifest["model"], "store": manifest["chroma_url"] or "embedded",
+        "corpus": manifest["corpus"], "changes_since": changes,
+        "up_to_date": not any(changes.values()),
+    }
+
+
+def documents(settings: Settings) -> list[dict[str, Any]]:
+    """The indexed documents with their metadata, for listings (web documents tab)."""
+    current = current_generation(settings.index)
+    if current is None:
+        return []
+    return [{"source": s, **info} for s, info in current[2]["files"].items()]
