@@ -28,7 +28,12 @@ LIST_QUESTION = re.compile(r"\b(list|which|what are|who are|name the|all the|six
                            r"three|steps|opinions|messages|goals|ways|routes|options)\b", re.I)
 QUOTE_QUESTION = re.compile(r"\b(message|messages|msgs?|narrative|proposals?|asks?|"
                             r"talking points|lines?|position|positions)\b", re.I)
-_SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[*_A-Z0-9])|\n+")
+# Sentence ends, blank lines, and line breaks before list items or after a full stop; a bare
+# line break (wrapped PDF text) stays inside its sentence.
+_SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[*_A-Z0-9])|\n\s*\n+|"
+                       r"\n(?=\s*(?:[-*+]\s|\d+[.)]\s|#|>|\|))|(?<=[.!?:])\n")
+_META = re.compile(r"^\W*(this|the present)\s+(document|section|report|briefing|paper|note|"
+                   r"guide|page)\b|PLACEHOLDER|:\**\s*$", re.I)
 _MARKUP = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|#+\s+|>\s*|\|\s*)")
 
 
@@ -124,8 +129,11 @@ class ExtractiveComposer:
                 < self.abstain_threshold:
             return self.abstain(passages), [], True
         terms = self.terms(retrieval_query or question)
-        if QUOTE_QUESTION.search(question) and passages[0].doc_type in ("messages", "narrative"):
-            return self.quote_agreed(passages[0])
+        if QUOTE_QUESTION.search(question):
+            agreed = [p for p in passages[:3] if p.doc_type in ("messages", "narrative")
+                      and (p.status != "superseded" or passages[0] is p)]
+            if agreed:
+                return self.quote_agreed(agreed[0])
         limit = self.answer_words * (2 if LIST_QUESTION.search(question) else 1)
         chosen = self.choose(terms, passages, limit)
         if not chosen:
@@ -143,8 +151,12 @@ class ExtractiveComposer:
                 if hit <= 0:
                     continue
                 length = len(sentence.split())
-                # Long sentences cover more by chance; very short ones rarely answer.
+                # Long sentences cover more by chance; very short ones rarely answer; a sentence
+                # about the document itself, a lead-in ending in ":" or a placeholder restates
+                # the question rather than answering it.
                 shape = 1.0 if 8 <= length <= 45 else 0.75
+                if _META.search(sentence):
+                    shape *= 0.4
                 candidates.append(Sentence(p_index, position, sentence,
                                            hit * rank_weight * shape))
         if not candidates:
@@ -183,7 +195,8 @@ class ExtractiveComposer:
                 numbers[sentence.passage] = len(numbers) + 1
                 p = passages[sentence.passage]
                 citations.append(_citation(numbers[sentence.passage], p, sentence.text))
-            parts.append(f"{_MARKUP.sub('', sentence.text).strip()} [{numbers[sentence.passage]}]")
+            shown = " ".join(_MARKUP.sub("", sentence.text).split())
+            parts.append(f"{shown} [{numbers[sentence.passage]}]")
         return " ".join(parts), citations, False
 
     def quote_agreed(self, passage: Passage) -> tuple[str, list[Citation], bool]:

@@ -29,6 +29,8 @@ OFFLINE_ENV = {
     "ANONYMIZED_TELEMETRY": "False",
     "GRADIO_ANALYTICS_ENABLED": "False",
     "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
 }
 
 
@@ -79,10 +81,10 @@ class Settings(BaseSettings):
     dense_weight: float = Field(1.0, ge=0)
     keyword_weight: float = Field(1.0, ge=0)
     superseded_penalty: float = Field(0.5, ge=0, le=1)
+    glossary_penalty: float = Field(0.5, ge=0, le=1)
     expand_queries: bool = True
     abstain_threshold: float = Field(
-        0.34, description="Best dense similarity below which the bot abstains (see README)."
-    )
+        0.38, description="Evidence score below which the bot abstains (see README).")
     answer_words: int = Field(120, ge=20)
 
     # --- optional LLM ---------------------------------------------------------------------

@@ -25,6 +25,8 @@ DOC_TYPES = {"briefing", "roadmap", "narrative", "messages", "background", "time
 STATUSES = {"agreed", "draft", "superseded"}
 AUDIENCES = {"internal", "public"}
 SIDECAR_SUFFIX = ".meta.yaml"
+# Bump when parsing or splitting changes what chunks look like: indexes built before rebuild.
+CHUNKER_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,8 @@ def _splitter(chunk_size: int, overlap: int, length: Callable[[str], int]) -> An
         length_function=length,
         separators=["\n\n", "\n", _SENTENCE_END, r"(?<=,)\s+", r"\s+"],
         is_separator_regex=True,
-        keep_separator=False,
+        # Kept on the left piece, so merging joins with "" (not the regex's own text).
+        keep_separator="end",
         strip_whitespace=True,
     )
 
@@ -222,7 +225,10 @@ def split_parsed(parsed: Parsed, source: str, meta: DocMeta, *, chunk_size: int,
     seen: dict[str, int] = {}
     source_key = content_hash(source)[:10]
     for section in parsed.sections:
-        section_path = " > ".join(section.heading)
+        heading = section.heading
+        if heading and heading[0] == meta.title:
+            heading = heading[1:]  # the title is shown anyway; the section is what is below it
+        section_path = " > ".join(heading)
         for piece in splitter.split_text(section.text):
             text = piece.strip()
             if not re.search(r"\w", text):

@@ -56,6 +56,9 @@ class SentenceTransformersEmbedder:
                 force_offline()
                 # 7-9 s of imports: only paid by commands that embed.
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()
 
                 model = SentenceTransformer(str(self.model_path), device="cpu")
                 self.dimensions = int(model.get_embedding_dimension() or 384)

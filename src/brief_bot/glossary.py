@@ -25,6 +25,13 @@ class Entry:
         return tuple(f for f in (self.term, self.expansion, *self.aliases) if f)
 
 
+# Staff shorthand that is not ITU jargon, so it has no place in the corpus glossary.
+SHORTHAND = {"msgs": "messages", "msg": "message", "res": "resolution", "reso": "resolution",
+             "resos": "resolutions", "cs": "civil society", "cso": "civil society organisation",
+             "csos": "civil society organisations", "govs": "governments", "gov": "government",
+             "mtg": "meeting", "conf": "conference", "sg": "Secretary-General"}
+
+
 def _norm(text: str) -> str:
     return re.sub(r"[\s\-_/]+", " ", text.lower()).strip()
 
@@ -77,6 +84,10 @@ class Glossary:
         """The query plus the other names of every glossary term it mentions."""
         extra: list[str] = []
         normalised = _norm(query)
+        for word in normalised.split():
+            plain = SHORTHAND.get(word.strip("?.!,;:'\""))
+            if plain and plain not in extra:
+                extra.append(plain)
         for entry in self.matches(query):
             for form in (entry.term, entry.expansion, *entry.aliases[:3]):
                 if form and _norm(form) not in normalised and form not in extra:

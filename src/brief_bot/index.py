@@ -33,7 +33,15 @@ from typing import Any, Protocol
 import numpy as np
 
 from .config import Settings
-from .corpus import Document, content_hash, discover, load_document, model_text, sidecar_bytes
+from .corpus import (
+    CHUNKER_VERSION,
+    Document,
+    content_hash,
+    discover,
+    load_document,
+    model_text,
+    sidecar_bytes,
+)
 from .embedding import Embedder, default_embedder
 from .keyword import KeywordIndex
 from .loaders import SkipFile
@@ -248,6 +256,7 @@ def _scan(settings: Settings, embedder: Embedder, old: dict[str, Any] | None,
 
 def _compatible(old: dict[str, Any], settings: Settings, embedder: Embedder) -> bool:
     return (old.get("model") == embedder.name
+            and old.get("chunker") == CHUNKER_VERSION
             and old.get("chunk_tokens") == settings.chunk_tokens
             and old.get("chunk_overlap_tokens") == settings.chunk_overlap_tokens
             and old.get("chroma_url") == settings.chroma_url)
@@ -434,7 +443,7 @@ def _manifest(settings: Settings, embedder: Embedder, name: str, collection: str
         "format": FORMAT, "generation": name, "collection": collection,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "corpus": str(settings.corpus.resolve()), "model": embedder.name,
-        "dimensions": embedder.dimensions, "chunk_tokens": settings.chunk_tokens,
+        "dimensions": embedder.dimensions, "chunker": CHUNKER_VERSION, "chunk_tokens": settings.chunk_tokens,
         "chunk_overlap_tokens": settings.chunk_overlap_tokens, "chroma_url": settings.chroma_url,
         "files": dict(sorted(files.items())), "skipped": scan.skipped,
         "counts": {"documents": len(files), "chunks": len(rows)},

@@ -125,6 +125,11 @@ class LiveIndex:
             return self._snapshot
 
 
+# The glossary mentions every term; it should win only when a term's meaning is asked.
+_DEFINITION_ASKED = re.compile(r"^\s*(what\s+is|what's|what\s+are|what\s+does|define|meaning\s+of)"
+                               r"\s+(the\s+|a\s+|an\s+)?[\w/\-+.]+(\s+[\w/\-+.]+)?\s*\??\s*$|"
+                               r"\b(stand\s+for|acronym|abbreviation|mean|means|definition)\b",
+                               re.I)
 _SUPERSEDED_ASKED = re.compile(r"\b(superseded|earlier|old|older|previous|first draft|draft|"
                                r"2013|history|replaced|changed)\b", re.I)
 
@@ -166,9 +171,12 @@ class HybridRetriever:
         scores = fuse([dense_hits, keyword_hits], [s.dense_weight, s.keyword_weight], s.rrf_k)
         dense_sim = dict(dense_hits)
         wants_old = bool(_SUPERSEDED_ASKED.search(query))
+        wants_definition = bool(_DEFINITION_ASKED.search(query))
         for row, score in list(scores.items()):
             if snapshot.rows[row]["status"] == "superseded" and not wants_old:
                 scores[row] = score * s.superseded_penalty
+            if snapshot.rows[row]["doc_type"] == "glossary" and not wants_definition:
+                scores[row] = scores[row] * s.glossary_penalty
         ranked = sorted(scores, key=lambda r: -scores[r])
         return merge_adjacent(snapshot.rows, ranked, scores, dense_sim, k)
 

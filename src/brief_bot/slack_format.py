@@ -1,0 +1,226 @@
+"""Slack rendering for the relay: mrkdwn escaping, Block Kit answers, message cleaning.
+
+Pure functions (no network, no slack_bolt), so they are cheap to test and reuse. Limits are
+Slack's: a section's text is at most 3,000 characters, a message at most 50 blocks, a context
+block at most 10 elements, a button value at most 2,000 characters.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .answer import Answer, Citation
+
+SECTION_LIMIT = 3000
+MAX_BLOCKS = 50
+CONTEXT_ELEMENTS = 10
+BUTTON_VALUE_LIMIT = 2000
+FALLBACK_LIMIT = 3000
+
+VOTE_UP = "brief_vote_up"
+VOTE_DOWN = "brief_vote_down"
+ANSWER_BLOCK = "brief_answer"
+
+APOLOGY = ("Sorry, I couldn't answer that just now. Please try again in a minute; "
+           "if it keeps happening, tell the brief-bot maintainers.")
+USAGE = ("Ask me a question about the briefing documents, for example "
+         "`/brief how was the WCIT internet resolution adopted?`")
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, as entities (document text must not become markup)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$")
+_QUOTE = re.compile(r"^>[ \t]?(.*)$")
+
+
+def to_mrkdwn(text: str) -> str:
+    """The answer's light Markdown as Slack mrkdwn, with document text escaped.
+
+    Only the composer's own markup survives as markup: `**bold**` and `#` headings become
+    `*bold*`, and a line-leading `>` stays a quote; every other &, < and > is escaped.
+    """
+    out = []
+    for line in text.split("\n"):
+        quote = _QUOTE.match(line)
+        prefix = ""
+        if quote:
+            prefix, line = ">", quote.group(1)
+        heading = _HEADING.match(line)
+        if heading:
+            line = f"**{heading.group(1)}**"
+        line = _BOLD.sub(r"*\1*", escape(line))
+        out.append(f"{prefix} {line}".rstrip() if prefix else line)
+    return "\n".join(out)
+
+
+def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Pieces of at most `limit` characters, cut at paragraph, line, sentence or word ends."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut, at_line_end = limit, False
+        for sep in ("\n\n", "\n", ". ", "; ", " "):
+            at = window.rfind(sep)
+            if at > limit // 3:
+                at_line_end = sep.startswith("\n")
+                cut = at + 1 if sep in (". ", "; ") else at
+                break
+        else:
+            amp = window.rfind("&", limit - 6)  # never cut an entity such as &amp; in two
+            if amp != -1 and ";" not in window[amp:]:
+                cut = amp
+        head, rest = rest[:cut].rstrip(), rest[cut:].strip()
+        pieces.append(head)
+        # A quote cut mid-line goes on as a quote in the next piece.
+        if not at_line_end and head.split("\n")[-1].startswith(">") and rest:
+            rest = "> " + rest
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def source_line(c: Citation) -> str:
+    parts = [f"*[{c.n}]* {escape(c.title or c.source)}"]
+    if c.section:
+        parts.append(escape(c.section))
+    state = ", ".join(x for x in (c.status, c.date) if x)
+    if state:
+        parts.append(escape(state))
+    where = f"`{escape(c.source)}`" + (f" p. {c.page}" if c.page else "")
+    parts.append(where)
+    return " · ".join(parts)
+
+
+def sources_block(citations: Sequence[Citation]) -> dict[str, Any]:
+    """One context block: "Sources", then title · section · status, date · path per citation."""
+    if not citations:
+        lines = ["*Sources:* none cited"]
+    else:
+        lines = ["*Sources*"] + [source_line(c) for c in citations]
+    elements: list[str] = []
+    current = ""
+    for line in lines:
+        line = line[:SECTION_LIMIT]
+        if current and len(current) + 1 + len(line) > SECTION_LIMIT:
+            elements.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        elements.append(current)
+    if len(elements) > CONTEXT_ELEMENTS:
+        elements = elements[:CONTEXT_ELEMENTS - 1] + ["… more sources not shown"]
+    return {"type": "context", "block_id": "brief_sources",
+            "elements": [{"type": "mrkdwn", "text": e} for e in elements]}
+
+
+def vote_value(key: str, question: str, sources: Sequence[str]) -> str:
+    """The button value: a short key to the remembered answer, plus enough to survive a restart
+    (the question and cited paths), trimmed to Slack's 2,000 characters."""
+    data: dict[str, Any] = {"k": key, "q": question, "s": list(sources)}
+    value = json.dumps(data, ensure_ascii=False)
+    if len(value) > BUTTON_VALUE_LIMIT:
+        data["s"] = []
+        room = BUTTON_VALUE_LIMIT - len(json.dumps({**data, "q": ""}, ensure_ascii=False)) - 8
+        q = question
+        while len(json.dumps(q, ensure_ascii=False)) > room:
+            q = q[:max(0, len(q) - max(8, len(q) // 10))]
+        data["q"] = q
+        value = json.dumps(data, ensure_ascii=False)
+    return value
+
+
+def actions_block(key: str, question: str, sources: Sequence[str]) -> dict[str, Any]:
+    value = vote_value(key, question, sources)
+    return {"type": "actions", "block_id": "brief_feedback", "elements": [
+        {"type": "button", "action_id": VOTE_UP, "value": value,
+         "text": {"type": "plain_text", "text": ":+1: Helpful", "emoji": True}},
+        {"type": "button", "action_id": VOTE_DOWN, "value": value,
+         "text": {"type": "plain_text", "text": ":-1: Not helpful", "emoji": True}},
+    ]}
+
+
+def cited_sources(answer: Answer) -> list[str]:
+    return list(dict.fromkeys(c.source for c in answer.citations))
+
+
+def answer_messages(answer: Answer, *, key: str, question: str,
+                    asked: str | None = None) -> list[dict[str, Any]]:
+    """The reply as one or more messages ({"text", "blocks"}), each within Slack's limits.
+
+    The answer goes in sections of at most 3,000 characters; the last message carries the
+    sources and the vote buttons. `asked` (for /brief) shows the question above the answer.
+    """
+    sections = [{"type": "section", "block_id": f"{ANSWER_BLOCK}_{i}",
+                 "text": {"type": "mrkdwn", "text": piece}}
+                for i, piece in enumerate(split_text(to_mrkdwn(answer.text)) or ["…"])]
+    head: list[dict[str, Any]] = []
+    if asked:
+        head = [{"type": "context", "block_id": "brief_question", "elements": [
+            {"type": "mrkdwn", "text": f"*You asked:* {escape(asked)[:SECTION_LIMIT - 20]}"}]}]
+    tail = [sources_block(answer.citations),
+            actions_block(key, question, cited_sources(answer))]
+    blocks = head + sections + tail
+    batches: list[list[dict[str, Any]]] = []
+    while len(blocks) > MAX_BLOCKS:
+        # Never leave the sources and buttons alone without at least one answer section before.
+        cut = min(MAX_BLOCKS, len(blocks) - len(tail) - 1)
+        batches.append(blocks[:cut])
+        blocks = blocks[cut:]
+    batches.append(blocks)
+    messages = []
+    for batch in batches:
+        text = "\n".join(b["text"]["text"] for b in batch if b["type"] == "section")
+        if not text:
+            text = "Sources and feedback"
+        if len(text) > FALLBACK_LIMIT:
+            text = text[:FALLBACK_LIMIT - 1].rstrip() + "…"
+        messages.append({"text": text, "blocks": batch})
+    return messages
+
+
+def section_text(blocks: Sequence[Mapping[str, Any]]) -> str:
+    """The answer text back out of a posted message's blocks (for a vote after a restart)."""
+    return "\n".join(b.get("text", {}).get("text", "") for b in blocks
+                     if b.get("type") == "section"
+                     and str(b.get("block_id", "")).startswith(ANSWER_BLOCK))
+
+
+_LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
+
+
+def clean_text(text: str, bot_user_id: str | None) -> str:
+    """A Slack message as a plain question: the bot's mention removed, other mentions, channels
+    and links shown as their labels, entities decoded, whitespace collapsed."""
+
+    def label(match: re.Match[str]) -> str:
+        target, name = match.group(1), match.group(2)
+        if target.startswith("@"):
+            if bot_user_id and target[1:] == bot_user_id:
+                return " "
+            return f"@{name or target[1:]}"
+        if target.startswith("#"):
+            return f"#{name or target[1:]}"
+        if target.startswith("!"):
+            return f"@{name or target[1:].split('^')[0]}"
+        return name or target
+
+    text = _LINK.sub(label, text or "")
+    return re.sub(r"\s+", " ", unescape(text)).strip()
+
+
+def mentions(text: str, user_id: str | None) -> bool:
+    return bool(user_id) and re.search(rf"<@{re.escape(user_id or '')}(\|[^>]*)?>",
+                                       text or "") is not None
