@@ -1,0 +1,592 @@
+"""The Slack door: app mentions, DMs and `/brief`, answered in threads with sources.
+
+    SLACK_APP_TOKEN=xapp-... SLACK_BOT_TOKEN=xoxb-... brief-bot slack           # Socket Mode
+    SLACK_SIGNING_SECRET=... SLACK_BOT_TOKEN=xoxb-... brief-bot slack --http    # Events API
+
+All answering goes through `BriefBot.ask`; this module only decides whether, where and how to
+reply. Every request is acknowledged at once (slack_bolt lazy listeners) and answered after.
+Signature and timestamp checks are slack_bolt's own (`App(signing_secret=...)`). The Web API
+base URL is `settings.slack_api_url`, so the whole relay can run against a stand-in server.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import secrets
+import signal
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Mapping
+from socketserver import ThreadingMixIn
+from typing import Any, Protocol
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+
+from .answer import Answer
+from .config import Settings
+from .feedback import FeedbackStore
+from .slack_format import (
+    APOLOGY,
+    USAGE,
+    VOTE_DOWN,
+    VOTE_UP,
+    answer_messages,
+    cited_sources,
+    clean_text,
+    mentions,
+    section_text,
+)
+
+log = logging.getLogger("brief_bot.slack")
+
+EVENTS_PATH = "/slack/events"
+DEDUPE_SECONDS = 3600.0
+DEDUPE_SIZE = 10_000
+GUEST_CACHE_SECONDS = 600.0
+MAX_BODY_BYTES = 1 << 20
+HISTORY_TURNS = 10
+RATE_LIMITED = ("You're asking faster than I can answer well: the limit is {n} questions a "
+                "minute. Please wait a moment and ask again.")
+NOT_HERE = "I'm not enabled in this channel. Try a direct message, or ask in {where}."
+
+
+class Asker(Protocol):
+    def ask(self, question: str, history: Any = (),
+            filters: Mapping[str, Any] | None = None) -> Answer: ...
+
+
+# --- logging: tokens never reach a log ------------------------------------------------------
+
+_TOKEN = re.compile(r"\b(?:xox[a-z]|xapp)-[A-Za-z0-9-]+")
+_secrets: set[str] = set()
+_factory_lock = threading.Lock()
+_factory_installed = False
+
+
+def redact(text: str) -> str:
+    text = _TOKEN.sub(lambda m: m.group(0).split("-", 1)[0] + "-***", text)
+    for secret in _secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Masks Slack tokens (xoxb-, xoxp-, xapp-, ...) and known secrets in a record, in place."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken format string is not ours to fix
+            return True
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+def install_log_redaction(extra_secrets: Iterable[str | None] = ()) -> None:
+    """Redact every log record made in this process, whichever handler writes it.
+
+    A filter on one logger misses its children's records, so the filter runs in the record
+    factory, and also sits on the root logger's handlers.
+    """
+    global _factory_installed
+    _secrets.update(s for s in extra_secrets if s and len(s) >= 8)
+    the_filter = RedactingFilter()
+    with _factory_lock:
+        if not _factory_installed:
+            previous = logging.getLogRecordFactory()
+
+            def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+                record = previous(*args, **kwargs)
+                the_filter.filter(record)
+                return record
+
+            logging.setLogRecordFactory(factory)
+            _factory_installed = True
+        for handler in logging.getLogger().handlers:
+            if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+                handler.addFilter(the_filter)
+
+
+# --- small bounded state ----------------------------------------------------------------------
+
+class TTLSet:
+    """Keys seen in the last `ttl` seconds, at most `size` of them (oldest dropped first)."""
+
+    def __init__(self, ttl: float = DEDUPE_SECONDS, size: int = DEDUPE_SIZE) -> None:
+        self.ttl, self.size = ttl, size
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, key: str, now: float | None = None) -> bool:
+        """True if `key` is new (and remembers it); False if it was seen recently."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            while self._seen and (len(self._seen) >= self.size
+                                  or next(iter(self._seen.values())) < now - self.ttl):
+                self._seen.popitem(last=False)
+            if key in self._seen:
+                return False
+            self._seen[key] = now
+            return True
+
+
+class RateLimiter:
+    """At most `per_minute` questions per user in any 60 s; the first refusal is announced."""
+
+    def __init__(self, per_minute: int, window: float = 60.0) -> None:
+        self.per_minute, self.window = per_minute, window
+        self._hits: dict[str, deque[float]] = {}
+        self._warned: set[str] = set()
+        self._lock = threading.Lock()
+
+    def check(self, user: str, now: float | None = None) -> str:
+        """"ok" to answer, "notify" to say so once, "drop" to stay quiet."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if len(self._hits) > 10_000:
+                for key in [k for k, q in self._hits.items() if not q or q[-1] < now - self.window]:
+                    del self._hits[key]
+            hits = self._hits.setdefault(user, deque())
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) < self.per_minute:
+                hits.append(now)
+                self._warned.discard(user)
+                return "ok"
+            if user in self._warned:
+                return "drop"
+            self._warned.add(user)
+            return "notify"
+
+
+class AnswerMemory:
+    """Recent answers by short key, for the vote buttons (bounded; values also carry the question
+    and sources, so a vote after a restart still records)."""
+
+    def __init__(self, size: int = 5000) -> None:
+        self.size = size
+        self._items: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, question: str, answer: Answer) -> str:
+        key = secrets.token_urlsafe(8)
+        with self._lock:
+            self._items[key] = {"question": question, "answer": answer.text,
+                                "sources": cited_sources(answer)}
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return key
+
+    def get(self, key: str | None) -> dict[str, Any] | None:
+        with self._lock:
+            return self._items.get(key or "")
+
+
+# --- the relay --------------------------------------------------------------------------------
+
+def _is_dm(channel: str, channel_type: str | None = None) -> bool:
+    return channel_type == "im" or channel.startswith("D")
+
+
+class Relay:
+    """Policy and work behind the listeners; one per app."""
+
+    def __init__(self, settings: Settings, bot: Asker) -> None:
+        self.settings = settings
+        self.bot = bot
+        self.allowed = set(settings.slack_allowed_channels)
+        self.internal = set(settings.slack_internal_channels)
+        self.events = TTLSet()
+        self.messages = TTLSet()
+        self.votes = TTLSet()
+        self.limiter = RateLimiter(settings.slack_rate_per_minute)
+        self.memory = AnswerMemory()
+        self.feedback = FeedbackStore(settings.feedback_db)
+        self._ask_lock = threading.Lock()
+        self._guests: dict[str, tuple[bool, float]] = {}
+
+    # ---- policy
+
+    def channel_allowed(self, channel: str, is_dm: bool) -> bool:
+        """DMs are always answered; channels only when listed (or when no list is set)."""
+        return is_dm or not self.allowed or channel in self.allowed
+
+    def is_guest(self, client: WebClient, user: str) -> bool:
+        """Guests (and anyone users.info cannot vouch for) never see internal documents."""
+        cached = self._guests.get(user)
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        try:
+            info = client.users_info(user=user)["user"]
+            guest = bool(info.get("is_restricted") or info.get("is_ultra_restricted")
+                         or info.get("is_bot") or info.get("deleted"))
+        except Exception as exc:  # noqa: BLE001 - fail closed: public documents only
+            log.warning("users.info for %s failed (%s); answering from public documents",
+                        user, type(exc).__name__)
+            return True
+        self._guests[user] = (guest, time.monotonic() + GUEST_CACHE_SECONDS)
+        return guest
+
+    def filters_for(self, client: WebClient, channel: str, is_dm: bool,
+                    user: str) -> dict[str, Any] | None:
+        if channel in self.internal:
+            return None
+        if is_dm and not self.is_guest(client, user):
+            return None
+        return {"audience": "public"}
+
+    def ask(self, question: str, history: list[dict[str, str]],
+            filters: dict[str, Any] | None) -> Answer:
+        with self._ask_lock:  # one question at a time: the model and stores are shared
+            return self.bot.ask(question, history, filters)
+
+    # ---- incoming messages
+
+    @staticmethod
+    def from_bot(message: Mapping[str, Any], bot_user_id: str | None,
+                 bot_id: str | None = None) -> bool:
+        return bool(message.get("bot_id") or message.get("bot_profile")
+                    or message.get("subtype") == "bot_message"
+                    or (bot_user_id and message.get("user") == bot_user_id)
+                    or (bot_id and message.get("bot_id") == bot_id))
+
+    def history(self, client: WebClient, channel: str, thread_ts: str, ts: str,
+                is_dm: bool, bot_user_id: str | None, bot_id: str | None) -> list[dict[str, str]]:
+        """Earlier turns of the thread, oldest first, as {"role", "content"} messages.
+
+        In channels only the thread's first message and messages that mention the bot count as
+        questions; in a DM every message from the person does.
+        """
+        try:
+            reply = client.conversations_replies(channel=channel, ts=thread_ts, limit=100)
+        except Exception as exc:  # noqa: BLE001 - answer without history rather than not at all
+            log.warning("conversations.replies failed in %s (%s: %s); answering without history",
+                        channel, type(exc).__name__, exc)
+            return []
+        turns: list[dict[str, str]] = []
+        for message in reply.get("messages") or []:
+            if float(message.get("ts") or 0) >= float(ts):
+                continue
+            text = message.get("text") or ""
+            if self.from_bot(message, bot_user_id, bot_id):
+                own = (message.get("user") == bot_user_id
+                       or (bot_id and message.get("bot_id") == bot_id))
+                if own and text:
+                    turns.append({"role": "assistant", "content": text})
+                continue
+            if message.get("subtype"):
+                continue
+            if is_dm or message.get("ts") == thread_ts or mentions(text, bot_user_id):
+                question = clean_text(text, bot_user_id)
+                if question:
+                    turns.append({"role": "user", "content": question})
+        return turns[-HISTORY_TURNS:]
+
+    def on_event(self, body: dict[str, Any], event: dict[str, Any], client: WebClient,
+                 context: Mapping[str, Any]) -> None:
+        """An app_mention, or a message in a DM: answer in its thread."""
+        event_id = body.get("event_id", "-")
+        bot_user_id, bot_id = context.get("bot_user_id"), context.get("bot_id")
+        channel, user = event.get("channel") or "", event.get("user") or ""
+        ts = event.get("ts") or ""
+        is_dm = _is_dm(channel, event.get("channel_type"))
+        if event.get("type") == "message" and not is_dm:
+            return  # channel messages arrive as app_mention when they are for the bot
+        if self.from_bot(event, bot_user_id, bot_id) or not user or not ts:
+            return
+        if event.get("subtype") not in (None, "thread_broadcast", "file_share"):
+            return  # edits, deletions, joins ...
+        if not self.channel_allowed(channel, is_dm):
+            log.info("event %s: channel %s is not in slack_allowed_channels; ignored",
+                     event_id, channel)
+            return
+        if not self.messages.add(f"{channel}:{ts}"):
+            return  # the same message as app_mention and message.im: answer it once
+        thread_ts = event.get("thread_ts") or ts
+        verdict = self.limiter.check(user)
+        if verdict != "ok":
+            if verdict == "notify":
+                log.info("event %s: user %s is over the rate limit", event_id, user)
+                self._quietly(client.chat_postEphemeral, channel=channel, user=user,
+                              thread_ts=thread_ts,
+                              text=RATE_LIMITED.format(n=self.settings.slack_rate_per_minute))
+            return
+        question = clean_text(event.get("text") or "", bot_user_id)
+        started = time.perf_counter()
+        try:
+            if not question:
+                client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=USAGE)
+                return
+            history: list[dict[str, str]] = []
+            if event.get("thread_ts") and event["thread_ts"] != ts:
+                history = self.history(client, channel, thread_ts, ts, is_dm, bot_user_id,
+                                       bot_id)
+            answer = self.ask(question, history, self.filters_for(client, channel, is_dm, user))
+            key = self.memory.put(question, answer)
+            for message in answer_messages(answer, key=key, question=question):
+                client.chat_postMessage(channel=channel, thread_ts=thread_ts,
+                                        unfurl_links=False, unfurl_media=False, **message)
+            log.info("event %s: answered in %s (%d citations, %.0f ms)", event_id, channel,
+                     len(answer.citations), (time.perf_counter() - started) * 1000)
+        except Exception as exc:  # noqa: BLE001 - the user gets an apology, the log the detail
+            log.error("event %s: answering failed: %s: %s", event_id, type(exc).__name__, exc,
+                      exc_info=log.isEnabledFor(logging.DEBUG))
+            self._quietly(client.chat_postMessage, channel=channel, thread_ts=thread_ts,
+                          text=APOLOGY)
+
+    # ---- /brief
+
+    def ack_command(self, ack: Callable[..., None], command: dict[str, Any]) -> None:
+        if (command.get("text") or "").strip():
+            ack()
+        else:
+            ack(text=USAGE)
+
+    def on_command(self, command: dict[str, Any], respond: Callable[..., Any],
+                   client: WebClient, context: Mapping[str, Any]) -> None:
+        question = clean_text(command.get("text") or "", context.get("bot_user_id"))
+        if not question:
+            return
+        channel, user = command.get("channel_id") or "", command.get("user_id") or ""
+        is_dm = _is_dm(channel) or command.get("channel_name") == "directmessage"
+        try:
+            if not self.channel_allowed(channel, is_dm):
+                where = ", ".join(f"<#{c}>" for c in sorted(self.allowed))
+                respond(response_type="ephemeral", text=NOT_HERE.format(where=where))
+                return
+            verdict = self.limiter.check(user)
+            if verdict != "ok":
+                if verdict == "notify":
+                    respond(response_type="ephemeral",
+                            text=RATE_LIMITED.format(n=self.settings.slack_rate_per_minute))
+                return
+            answer = self.ask(question, [], self.filters_for(client, channel, is_dm, user))
+            key = self.memory.put(question, answer)
+            for message in answer_messages(answer, key=key, question=question, asked=question):
+                respond(response_type="ephemeral", replace_original=False, **message)
+        except Exception as exc:  # noqa: BLE001
+            log.error("/brief from %s in %s failed: %s: %s", user, channel,
+                      type(exc).__name__, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+            self._quietly(respond, response_type="ephemeral", text=APOLOGY)
+
+    # ---- votes
+
+    def on_vote(self, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                respond: Callable[..., Any]) -> None:
+        vote = 1 if action.get("action_id") == VOTE_UP else -1
+        user = (body.get("user") or {}).get("id", "")
+        try:
+            value = json.loads(action.get("value") or "{}")
+        except ValueError:
+            value = {}
+        key = str(value.get("k") or "")
+        record = self.memory.get(key) or {
+            "question": str(value.get("q") or ""),
+            "answer": section_text((body.get("message") or {}).get("blocks") or []),
+            "sources": [str(s) for s in value.get("s") or []]}
+        if not self.votes.add(f"{user}:{key}:{vote}"):
+            return  # a double click
+        try:
+            self.feedback.add(vote=vote, question=record["question"], answer=record["answer"],
+                              sources=record["sources"], channel="slack", user=user)
+        except Exception as exc:  # noqa: BLE001
+            log.error("storing a Slack vote from %s failed: %s: %s", user,
+                      type(exc).__name__, exc)
+            return
+        log.info("vote %+d from %s stored", vote, user)
+        thanks = "Thanks, your feedback is recorded" + (
+            "." if vote > 0 else ": the maintainers review every thumbs down.")
+        if body.get("response_url"):
+            self._quietly(respond, response_type="ephemeral", replace_original=False,
+                          text=thanks)
+        else:
+            channel = (body.get("channel") or {}).get("id")
+            message = body.get("message") or {}
+            if channel:
+                self._quietly(client.chat_postEphemeral, channel=channel, user=user, text=thanks,
+                              thread_ts=message.get("thread_ts") or message.get("ts"))
+
+    @staticmethod
+    def _quietly(call: Callable[..., Any], **kwargs: Any) -> None:
+        try:
+            call(**kwargs)
+        except Exception as exc:  # noqa: BLE001
+            log.error("posting to Slack failed: %s: %s", type(exc).__name__, exc)
+
+
+def _retry_num(req: Any) -> str | None:
+    values = req.headers.get("x-slack-retry-num") or []
+    return values[0] if values else None
+
+
+def build_app(settings: Settings, *, bot: Asker, client: WebClient | None = None,
+              http: bool = False) -> App:
+    """The slack_bolt app: listeners for mentions, DMs, /brief and the vote buttons.
+
+    Tokens come from the environment (SLACK_BOT_TOKEN; SLACK_SIGNING_SECRET with `http`). The
+    Web API client talks to `settings.slack_api_url`. Constructing the app calls auth.test.
+    """
+    signing_secret = os.environ.get("SLACK_SIGNING_SECRET") or None
+    if http and not signing_secret:
+        raise ValueError("SLACK_SIGNING_SECRET is not set (needed for --http)")
+    if client is None:
+        token = os.environ.get("SLACK_BOT_TOKEN")
+        if not token:
+            raise ValueError("SLACK_BOT_TOKEN is not set")
+        client = WebClient(token=token, base_url=api_base_url(settings), timeout=15)
+    install_log_redaction([client.token, signing_secret, os.environ.get("SLACK_APP_TOKEN")])
+    app = App(client=client, signing_secret=signing_secret or "", name="brief-bot",
+              request_verification_enabled=http, process_before_response=False)
+    relay = Relay(settings, bot)
+    app._brief_relay = relay  # type: ignore[attr-defined] - for tests and run_relay
+
+    @app.middleware
+    def drop_repeats(req: Any, body: dict[str, Any], next_: Callable[[], BoltResponse]) -> Any:
+        """Slack redelivers an event it thinks was missed: handle each event id once."""
+        event_id = body.get("event_id") if isinstance(body, dict) else None
+        if event_id and not relay.events.add(str(event_id)):
+            log.info("event %s: repeat delivery (retry %s) dropped", event_id,
+                     _retry_num(req) or "-")
+            return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
+        if event_id and _retry_num(req):
+            log.info("event %s: first seen as Slack retry %s", event_id, _retry_num(req))
+        return next_()
+
+    def ack_now(ack: Callable[..., None]) -> None:
+        ack()
+
+    app.event("app_mention")(ack=ack_now, lazy=[relay.on_event])
+    app.event("message")(ack=ack_now, lazy=[relay.on_event])
+    app.command("/brief")(ack=relay.ack_command, lazy=[relay.on_command])
+    app.action(VOTE_UP)(ack=ack_now, lazy=[relay.on_vote])
+    app.action(VOTE_DOWN)(ack=ack_now, lazy=[relay.on_vote])
+    return app
+
+
+def api_base_url(settings: Settings) -> str:
+    url = settings.slack_api_url.strip()
+    return url if url.endswith("/") else url + "/"
+
+
+# --- serving ----------------------------------------------------------------------------------
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        log.debug("%s %s", self.address_string(), format % args)
+
+
+def wsgi_app(app: App, path: str = EVENTS_PATH) -> Callable[..., Any]:
+    """slack_bolt's WSGI adapter behind a size limit, plus GET /health."""
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    handler = SlackRequestHandler(app, path=path)
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO") == "/health" and environ.get("REQUEST_METHOD") == "GET":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        try:
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            size = MAX_BODY_BYTES + 1
+        if size > MAX_BODY_BYTES:
+            start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
+            return [b"too large"]
+        return handler(environ, start_response)
+
+    return application
+
+
+def serve_http(app: App, host: str, port: int) -> _ThreadingWSGIServer:
+    """A threaded HTTP server for the app (call `serve_forever()`; `shutdown()` to stop)."""
+    return make_server(host, port, wsgi_app(app), server_class=_ThreadingWSGIServer,
+                       handler_class=_QuietHandler)
+
+
+def _configure_logging() -> None:
+    level = os.environ.get("BRIEF_BOT_LOG_LEVEL", "INFO").upper()
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=getattr(logging, level, logging.INFO),
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    else:
+        root.setLevel(getattr(logging, level, logging.INFO))
+
+
+def run_relay(settings: Settings, *, http: bool, host: str = "127.0.0.1",
+              port: int = 3000) -> None:
+    """Run until SIGINT/SIGTERM: Socket Mode by default, the HTTP Events API with `http`."""
+    _configure_logging()
+    app_token = os.environ.get("SLACK_APP_TOKEN")
+    install_log_redaction([os.environ.get("SLACK_BOT_TOKEN"), app_token,
+                           os.environ.get("SLACK_SIGNING_SECRET")])
+    missing = [name for name, needed in (("SLACK_BOT_TOKEN", True),
+                                         ("SLACK_SIGNING_SECRET", http),
+                                         ("SLACK_APP_TOKEN", not http))
+               if needed and not os.environ.get(name)]
+    if missing:
+        raise SystemExit(f"error: {' and '.join(missing)} not set; see docs/slack.md")
+    if not http and not (app_token or "").startswith("xapp-"):
+        raise SystemExit("error: SLACK_APP_TOKEN must be an app-level token (xapp-...)")
+
+    from .bot import BriefBot, BriefBotError
+
+    try:
+        bot = BriefBot(settings)
+        bot.warm_up()
+        app = build_app(settings, bot=bot, http=http)
+    except BriefBotError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - e.g. auth.test refused the token
+        raise SystemExit(f"error: could not start the Slack app: {redact(str(exc))}") from None
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    if http:
+        server = serve_http(app, host, port)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                                  name="slack-http", daemon=True)
+        thread.start()
+        log.info("Slack relay listening on http://%s:%d%s (API %s)", host,
+                 server.server_address[1], EVENTS_PATH, api_base_url(settings))
+        stop.wait()
+        server.shutdown()
+        server.server_close()
+    else:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(app, app_token=app_token)
+        try:
+            handler.connect()
+        except Exception as exc:  # noqa: BLE001
+            raise SystemExit(f"error: Socket Mode connection failed: {redact(str(exc))}") \
+                from None
+        log.info("Slack relay connected in Socket Mode (API %s)", api_base_url(settings))
+        stop.wait()
+        handler.close()
+    log.info("Slack relay stopped")

@@ -1,0 +1,237 @@
+"""Index generations: incremental updates, pointer switches, damage, failure, readers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from brief_bot.config import Settings
+from brief_bot.embedding import HashingEmbedder, SentenceTransformersEmbedder
+from brief_bot.index import (
+    DamagedIndexError,
+    IndexError,
+    NoIndexError,
+    read_chunks,
+    read_pointer,
+    status,
+    update,
+)
+from brief_bot.search import HybridRetriever, LiveIndex
+
+from .conftest import ROOT
+
+
+def gens(settings: Settings) -> list[str]:
+    return sorted(p.name for p in settings.index.glob("gen-*"))
+
+
+def test_first_build_then_nothing_to_do(tiny_settings: Settings, hashing: HashingEmbedder) -> None:
+    first = update(tiny_settings, embedder=hashing)
+    assert (first.added, first.files_seen, first.skipped) == (3, 3, [])
+    assert first.new_generation and first.embedded == first.chunks > 0
+    assert read_pointer(tiny_settings.index) == first.generation
+
+    second = update(tiny_settings, embedder=hashing)
+    assert second.embedded == 0 and second.unchanged == 3 and not second.new_generation
+    assert second.generation == first.generation
+
+
+def test_changed_file_reembeds_only_its_new_chunks(tiny_settings: Settings,
+                                                   hashing: HashingEmbedder) -> None:
+    update(tiny_settings, embedder=hashing)
+    path = tiny_settings.corpus / "strategy/messages.md"
+    path.write_text(path.read_text() + "\n## Message 2: Open meetings\n\nOpen all meetings.\n")
+    before = hashing.embedded
+    report = update(tiny_settings, embedder=hashing)
+    assert (report.updated, report.unchanged, report.added) == (1, 2, 0)
+    rows = read_chunks(tiny_settings.index / report.generation)
+    changed = [r for r in rows if r["source"] == "strategy/messages.md"]
+    # Only chunks whose text is new were embedded; the rest of the file kept its vectors.
+    assert 0 < report.embedded <= len(changed)
+    assert hashing.embedded - before == report.embedded
+    assert any("Open all meetings." in r["text"] for r in changed)
+
+
+def test_touched_but_identical_file_costs_nothing(tiny_settings: Settings,
+                                                  hashing: HashingEmbedder) -> None:
+    update(tiny_settings, embedder=hashing)
+    path = tiny_settings.corpus / "notes.txt"
+    path.write_bytes(path.read_bytes())
+    path.touch()
+    assert update(tiny_settings, embedder=hashing).embedded == 0
+
+
+def test_deleted_file_disappears(tiny_settings: Settings, hashing: HashingEmbedder) -> None:
+    update(tiny_settings, embedder=hashing)
+    (tiny_settings.corpus / "notes.txt").unlink()
+    report = update(tiny_settings, embedder=hashing)
+    assert report.deleted == 1 and report.embedded == 0
+    rows = read_chunks(tiny_settings.index / report.generation)
+    assert {r["source"] for r in rows} == {"briefings/wcit.md", "strategy/messages.md"}
+    live = LiveIndex(tiny_settings).get()
+    assert live.store.count() == len(rows)
+
+
+def test_every_chunk_carries_its_metadata(tiny_settings: Settings,
+                                          hashing: HashingEmbedder) -> None:
+    report = update(tiny_settings, embedder=hashing)
+    rows = read_chunks(tiny_settings.index / report.generation)
+    keys = {"source", "title", "section", "page", "doc_type", "forum", "status", "date",
+            "audience", "position", "hash", "id", "text"}
+    for row in rows:
+        assert keys <= set(row)
+    wcit = [r for r in rows if r["source"] == "briefings/wcit.md"]
+    assert {r["section"] for r in wcit} == {"Signing", "The Internet resolution"}
+    assert wcit[0]["forum"] == ["WCIT-12"] and wcit[0]["date"] == "2014-06-01"
+
+
+def test_skips_are_reported_and_the_rest_indexed(tiny_settings: Settings,
+                                                 hashing: HashingEmbedder) -> None:
+    corpus = tiny_settings.corpus
+    (corpus / "empty.md").write_text("")
+    (corpus / "junk.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (corpus / "fake.pdf").write_bytes(b"not a pdf")
+    (corpus / "sheet.xlsx").write_bytes(b"PK\x03\x04")
+    report = update(tiny_settings.with_overrides(max_file_mb=1.0), embedder=hashing)
+    reasons = {s["source"]: s["reason"] for s in report.skipped}
+    assert set(reasons) == {"empty.md", "junk.txt", "fake.pdf", "sheet.xlsx"}
+    assert "empty" in reasons["empty.md"] and "binary" in reasons["junk.txt"]
+    assert "corrupt PDF" in reasons["fake.pdf"] and "unsupported" in reasons["sheet.xlsx"]
+    assert report.added == 3
+    # A skipped file that did not change is not parsed again, and not reported as a change.
+    assert not update(tiny_settings, embedder=hashing).new_generation
+
+
+def test_status_reports_corpus_changes(tiny_settings: Settings, hashing: HashingEmbedder) -> None:
+    with pytest.raises(NoIndexError, match="brief-bot index"):
+        status(tiny_settings)
+    update(tiny_settings, embedder=hashing)
+    assert status(tiny_settings)["up_to_date"]
+    (tiny_settings.corpus / "new.md").write_text("# New\n\nA new document.\n")
+    (tiny_settings.corpus / "notes.txt").write_text("Changed.\n")
+    (tiny_settings.corpus / "briefings/wcit.md").unlink()
+    info = status(tiny_settings)
+    assert info["changes_since"] == {"new": ["new.md"], "changed": ["notes.txt"],
+                                     "deleted": ["briefings/wcit.md"]}
+    assert info["documents"] == 3 and info["chunks"] > 0
+
+
+def test_damaged_index_names_rebuild(tiny_settings: Settings, hashing: HashingEmbedder) -> None:
+    report = update(tiny_settings, embedder=hashing)
+    (tiny_settings.index / report.generation / "manifest.json").write_text("{not json")
+    with pytest.raises(DamagedIndexError, match="--rebuild"):
+        update(tiny_settings, embedder=hashing)
+    with pytest.raises(DamagedIndexError, match="--rebuild"):
+        status(tiny_settings)
+    (tiny_settings.index / "CURRENT").write_text("garbage")
+    with pytest.raises(DamagedIndexError, match="--rebuild"):
+        status(tiny_settings)
+    fresh = update(tiny_settings, embedder=hashing, rebuild=True)
+    assert fresh.new_generation and status(tiny_settings)["generation"] == fresh.generation
+
+
+class ExplodingEmbedder(HashingEmbedder):
+    def embed_documents(self, texts, progress=None):  # type: ignore[no-untyped-def]
+        raise RuntimeError("encoder died")
+
+
+def test_failed_build_leaves_previous_generation_serving(tiny_settings: Settings,
+                                                         hashing: HashingEmbedder) -> None:
+    first = update(tiny_settings, embedder=hashing)
+    (tiny_settings.corpus / "new.md").write_text("# New\n\nSomething new to embed.\n")
+    with pytest.raises(RuntimeError, match="encoder died"):
+        update(tiny_settings, embedder=ExplodingEmbedder())
+    assert read_pointer(tiny_settings.index) == first.generation
+    assert gens(tiny_settings) == [first.generation]
+    assert status(tiny_settings)["changes_since"]["new"] == ["new.md"]
+
+
+def test_abandoned_build_directory_is_cleaned_up(tiny_settings: Settings,
+                                                 hashing: HashingEmbedder) -> None:
+    first = update(tiny_settings, embedder=hashing)
+    dead = tiny_settings.index / "gen-29990101T000000000000"
+    shutil.copytree(tiny_settings.index / first.generation, dead)
+    (dead / "ACTIVATED").unlink()
+    update(tiny_settings, embedder=hashing)
+    assert not dead.exists()
+
+
+def test_nothing_usable_is_an_error(tmp_path: Path, hashing: HashingEmbedder) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "junk.txt").write_bytes(b"\x00" * 10)
+    settings = Settings(corpus=corpus, index=tmp_path / "idx")
+    with pytest.raises(IndexError, match="nothing to index"):
+        update(settings, embedder=hashing)
+    with pytest.raises(IndexError, match="corpus folder not found"):
+        update(Settings(corpus=tmp_path / "missing", index=tmp_path / "idx"), embedder=hashing)
+
+
+def test_reader_follows_new_generations_and_old_ones_are_pruned(
+        tiny_settings: Settings, hashing: HashingEmbedder) -> None:
+    first = update(tiny_settings, embedder=hashing)
+    live = LiveIndex(tiny_settings)
+    retriever = HybridRetriever(settings=tiny_settings, embedder=hashing)
+    assert live.get().name == first.generation
+    (tiny_settings.corpus / "zorblat.md").write_text(
+        "# Zorblat\n\nThe Zorblat protocol was agreed in Reykjavik.\n")
+    second = update(tiny_settings, embedder=hashing)
+    snapshot = live.get()
+    assert snapshot.name == second.generation
+    hits = retriever.search(snapshot, "Zorblat protocol Reykjavik", k=3)
+    assert hits[0].source == "zorblat.md"
+    third_settings = tiny_settings.with_overrides(keep_generations=1)
+    (tiny_settings.corpus / "zorblat.md").unlink()
+    third = update(third_settings, embedder=hashing)
+    assert gens(tiny_settings) == [third.generation]
+
+
+def test_filters_reach_dense_and_keyword_search(tiny_settings: Settings,
+                                                hashing: HashingEmbedder) -> None:
+    update(tiny_settings, embedder=hashing)
+    snapshot = LiveIndex(tiny_settings).get()
+    retriever = HybridRetriever(settings=tiny_settings, embedder=hashing)
+    for mode in ("dense", "keyword", "hybrid"):
+        hits = retriever.search(snapshot, "Plenipotentiary open documents", k=5, mode=mode,
+                                filters={"forum": "PP-14"})
+        assert hits and {h.source for h in hits} == {"strategy/messages.md"}
+        hits = retriever.search(snapshot, "signed ITRs", k=5, mode=mode,
+                                filters={"status": "agreed", "audience": "public"})
+        assert {h.source for h in hits} <= {"briefings/wcit.md"}
+    assert retriever.search(snapshot, "anything", k=5, filters={"doc_type": "nothing"}) == []
+    with pytest.raises(ValueError, match="unknown filter"):
+        retriever.search(snapshot, "x", k=5, filters={"colour": "red"})
+
+
+def test_chunks_fit_the_model_window_on_real_text(tmp_path: Path) -> None:
+    """Every chunk of the starter corpus, with its header, is within 256 word-pieces."""
+    from brief_bot.corpus import discover, load_document
+    from brief_bot.loaders import SkipFile
+
+    settings = Settings()
+    embedder = SentenceTransformersEmbedder(model_path=settings.resolved_model_path())
+    sizes, words = [], []
+    for source, path in discover(ROOT / "corpus"):
+        try:
+            doc = load_document(path, source, chunk_size=settings.chunk_tokens,
+                                overlap=settings.chunk_overlap_tokens,
+                                length=embedder.count_tokens)
+        except SkipFile:
+            continue
+        for chunk in doc.chunks:
+            sizes.append(embedder.count_tokens(chunk.embed_text()) + 2)  # [CLS] and [SEP]
+            words.append(len(chunk.text.split()))
+    assert max(sizes) <= 256
+    assert 80 <= float(np.median(words)) <= 200
+
+
+def test_index_json_roundtrip(tiny_settings: Settings, hashing: HashingEmbedder) -> None:
+    report = update(tiny_settings, embedder=hashing)
+    data = json.loads(json.dumps(report.to_dict()))
+    for key in ("files_seen", "added", "updated", "deleted", "unchanged", "skipped", "chunks",
+                "embedded", "seconds", "generation"):
+        assert key in data
