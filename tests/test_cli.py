@@ -17,7 +17,7 @@ from brief_bot.config import Settings
 from brief_bot.embedding import HashingEmbedder
 from brief_bot.index import read_pointer, update
 
-from .conftest import ROOT, SHARED, free_port
+from .conftest import SHARED, free_port
 
 BIN = Path(sys.executable).parent / "brief-bot"
 EXTERNAL = SHARED / "external-corpus" / "docs"
