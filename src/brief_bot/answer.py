@@ -87,7 +87,11 @@ def split_sentences(text: str) -> list[str]:
     for piece in _SENTENCE.split(text):
         piece = piece.strip()
         body = _MARKUP.sub("", piece).strip()
-        if len(body.split()) >= 3 and re.search(r"[A-Za-z]", body):
+        words = len(body.split())
+        # A short line with no closing punctuation is a heading (common in PDF text), not a
+        # statement; it would read as a fragment in an answer.
+        heading = words < 12 and not re.search(r"[.!?:;\"”')\]]\W*$", body)
+        if words >= 3 and re.search(r"[A-Za-z]", body) and not heading:
             out.append(piece)
     return out
 
@@ -145,7 +149,9 @@ class ExtractiveComposer:
         candidates: list[Sentence] = []
         for p_index, passage in enumerate(passages):
             rank_weight = 1.0 / (1.0 + 0.35 * p_index)
-            for position, sentence in enumerate(split_sentences(passage.text)):
+            sentences = [x for part in (passage.parts or (passage.text,))
+                         for x in split_sentences(part)]
+            for position, sentence in enumerate(sentences):
                 stems = set(self.analyze(sentence))
                 hit = sum(w for t, w in terms.items() if t in stems)
                 if hit <= 0:
@@ -206,7 +212,8 @@ class ExtractiveComposer:
         text = (f"From **{passage.title}**{where}, {label}:\n\n"
                 + "\n".join(f"> {line}" if line.strip() else ">" for line in
                             passage.text.split("\n")) + " [1]")
-        return text, [_citation(1, passage, passage.text)], False
+        quote = max(passage.parts or (passage.text,), key=len)
+        return text, [_citation(1, passage, quote)], False
 
     def abstain(self, passages: Sequence[Passage]) -> str:
         nearby = list(dict.fromkeys(f"{p.title} ({p.source})" for p in passages[:3]))

@@ -50,6 +50,9 @@ class Passage:
     forum: tuple[str, ...]
     audience: str
     rows: tuple[int, ...] = field(default=())
+    # The chunk texts behind a merged passage: quotes are taken from these, so a quote is
+    # always a verbatim span of its source even where the merge re-joined two chunks.
+    parts: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "chunk_id": self.chunk_id, "text": self.text,
@@ -246,6 +249,7 @@ def _passage(rows: list[dict[str, Any]], group: list[int], scores: dict[int, flo
         score=max(scores[r] for r in group), dense=max(dense_sim.get(r, 0.0) for r in group),
         doc_type=first["doc_type"], status=first["status"], date=first["date"],
         forum=tuple(first["forum"]), audience=first["audience"], rows=tuple(group),
+        parts=tuple(rows[r]["text"] for r in group),
     )
 
 

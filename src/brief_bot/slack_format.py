@@ -1,15 +1,19 @@
-"""Slack rendering for the relay: mrkdwn escaping, Block Kit answers, message cleaning.
+"""The Slack relay's network-free parts: Block Kit answers, message cleaning, guards, log redaction.
 
-Pure functions (no network, no slack_bolt), so they are cheap to test and reuse. Limits are
-Slack's: a section's text is at most 3,000 characters, a message at most 50 blocks, a context
-block at most 10 elements, a button value at most 2,000 characters.
+No network and no slack_bolt here, so all of it is cheap to test. Limits are Slack's: a section's
+text is at most 3,000 characters, a message at most 50 blocks, a context block at most 10
+elements, a button value at most 2,000 characters.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
-from collections.abc import Mapping, Sequence
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .answer import Answer, Citation
@@ -23,6 +27,9 @@ FALLBACK_LIMIT = 3000
 VOTE_UP = "brief_vote_up"
 VOTE_DOWN = "brief_vote_down"
 ANSWER_BLOCK = "brief_answer"
+
+DEDUPE_SECONDS = 3600.0
+DEDUPE_SIZE = 10_000
 
 APOLOGY = ("Sorry, I couldn't answer that just now. Please try again in a minute; "
            "if it keeps happening, tell the brief-bot maintainers.")
@@ -224,3 +231,117 @@ def clean_text(text: str, bot_user_id: str | None) -> str:
 def mentions(text: str, user_id: str | None) -> bool:
     return bool(user_id) and re.search(rf"<@{re.escape(user_id or '')}(\|[^>]*)?>",
                                        text or "") is not None
+
+
+# --- logging: tokens never reach a log ------------------------------------------------------
+
+_TOKEN = re.compile(r"\b(?:xox[a-z]|xapp)-[A-Za-z0-9-]+")
+_TOKEN_FIELD = re.compile(r"""(["']token["']\s*:\s*["'])[^"']+""")
+_secrets: set[str] = set()
+_factory_lock = threading.Lock()
+_factory_installed = False
+
+
+def redact(text: str) -> str:
+    text = _TOKEN.sub(lambda m: m.group(0).split("-", 1)[0] + "-***", text)
+    text = _TOKEN_FIELD.sub(r"\1***", text)  # the legacy verification token in payloads
+    for secret in _secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Masks Slack tokens (xoxb-, xoxp-, xapp-, ...) and known secrets in a record, in place."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken format string is not ours to fix
+            return True
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+def install_log_redaction(extra_secrets: Iterable[str | None] = ()) -> None:
+    """Redact every log record made in this process, whichever handler writes it.
+
+    A filter on one logger misses its children's records, so the filter runs in the record
+    factory, and also sits on the root logger's handlers.
+    """
+    global _factory_installed
+    _secrets.update(s for s in extra_secrets if s and len(s) >= 8)
+    the_filter = RedactingFilter()
+    with _factory_lock:
+        if not _factory_installed:
+            previous = logging.getLogRecordFactory()
+
+            def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+                record = previous(*args, **kwargs)
+                the_filter.filter(record)
+                return record
+
+            logging.setLogRecordFactory(factory)
+            _factory_installed = True
+        for handler in logging.getLogger().handlers:
+            if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+                handler.addFilter(the_filter)
+
+
+# --- guards ---------------------------------------------------------------------------------
+
+class TTLSet:
+    """Keys seen in the last `ttl` seconds, at most `size` of them (oldest dropped first)."""
+
+    def __init__(self, ttl: float = DEDUPE_SECONDS, size: int = DEDUPE_SIZE) -> None:
+        self.ttl, self.size = ttl, size
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, key: str, now: float | None = None) -> bool:
+        """True if `key` is new (and remembers it); False if it was seen recently."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            while self._seen and (len(self._seen) >= self.size
+                                  or next(iter(self._seen.values())) < now - self.ttl):
+                self._seen.popitem(last=False)
+            if key in self._seen:
+                return False
+            self._seen[key] = now
+            return True
+
+
+class RateLimiter:
+    """At most `per_minute` questions per user in any 60 s; the first refusal is announced."""
+
+    def __init__(self, per_minute: int, window: float = 60.0) -> None:
+        self.per_minute, self.window = per_minute, window
+        self._hits: dict[str, deque[float]] = {}
+        self._warned: set[str] = set()
+        self._lock = threading.Lock()
+
+    def check(self, user: str, now: float | None = None) -> str:
+        """"ok" to answer, "notify" to say so once, "drop" to stay quiet."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if len(self._hits) > 10_000:
+                for key in [k for k, q in self._hits.items() if not q or q[-1] < now - self.window]:
+                    del self._hits[key]
+            hits = self._hits.setdefault(user, deque())
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) < self.per_minute:
+                hits.append(now)
+                self._warned.discard(user)
+                return "ok"
+            if user in self._warned:
+                return "drop"
+            self._warned.add(user)
+            return "notify"

@@ -14,13 +14,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import secrets
 import signal
 import threading
 import time
-from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from socketserver import ThreadingMixIn
 from typing import Any, Protocol
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -36,18 +35,20 @@ from .slack_format import (
     USAGE,
     VOTE_DOWN,
     VOTE_UP,
+    RateLimiter,
+    TTLSet,
     answer_messages,
     cited_sources,
     clean_text,
+    install_log_redaction,
     mentions,
+    redact,
     section_text,
 )
 
 log = logging.getLogger("brief_bot.slack")
 
 EVENTS_PATH = "/slack/events"
-DEDUPE_SECONDS = 3600.0
-DEDUPE_SIZE = 10_000
 GUEST_CACHE_SECONDS = 600.0
 MAX_BODY_BYTES = 1 << 20
 HISTORY_TURNS = 10
@@ -61,117 +62,7 @@ class Asker(Protocol):
             filters: Mapping[str, Any] | None = None) -> Answer: ...
 
 
-# --- logging: tokens never reach a log ------------------------------------------------------
-
-_TOKEN = re.compile(r"\b(?:xox[a-z]|xapp)-[A-Za-z0-9-]+")
-_secrets: set[str] = set()
-_factory_lock = threading.Lock()
-_factory_installed = False
-
-
-def redact(text: str) -> str:
-    text = _TOKEN.sub(lambda m: m.group(0).split("-", 1)[0] + "-***", text)
-    for secret in _secrets:
-        text = text.replace(secret, "***")
-    return text
-
-
-class RedactingFilter(logging.Filter):
-    """Masks Slack tokens (xoxb-, xoxp-, xapp-, ...) and known secrets in a record, in place."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken format string is not ours to fix
-            return True
-        clean = redact(message)
-        if clean != message:
-            record.msg, record.args = clean, None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = redact(record.stack_info)
-        return True
-
-
-def install_log_redaction(extra_secrets: Iterable[str | None] = ()) -> None:
-    """Redact every log record made in this process, whichever handler writes it.
-
-    A filter on one logger misses its children's records, so the filter runs in the record
-    factory, and also sits on the root logger's handlers.
-    """
-    global _factory_installed
-    _secrets.update(s for s in extra_secrets if s and len(s) >= 8)
-    the_filter = RedactingFilter()
-    with _factory_lock:
-        if not _factory_installed:
-            previous = logging.getLogRecordFactory()
-
-            def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-                record = previous(*args, **kwargs)
-                the_filter.filter(record)
-                return record
-
-            logging.setLogRecordFactory(factory)
-            _factory_installed = True
-        for handler in logging.getLogger().handlers:
-            if not any(isinstance(f, RedactingFilter) for f in handler.filters):
-                handler.addFilter(the_filter)
-
-
-# --- small bounded state ----------------------------------------------------------------------
-
-class TTLSet:
-    """Keys seen in the last `ttl` seconds, at most `size` of them (oldest dropped first)."""
-
-    def __init__(self, ttl: float = DEDUPE_SECONDS, size: int = DEDUPE_SIZE) -> None:
-        self.ttl, self.size = ttl, size
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def add(self, key: str, now: float | None = None) -> bool:
-        """True if `key` is new (and remembers it); False if it was seen recently."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            while self._seen and (len(self._seen) >= self.size
-                                  or next(iter(self._seen.values())) < now - self.ttl):
-                self._seen.popitem(last=False)
-            if key in self._seen:
-                return False
-            self._seen[key] = now
-            return True
-
-
-class RateLimiter:
-    """At most `per_minute` questions per user in any 60 s; the first refusal is announced."""
-
-    def __init__(self, per_minute: int, window: float = 60.0) -> None:
-        self.per_minute, self.window = per_minute, window
-        self._hits: dict[str, deque[float]] = {}
-        self._warned: set[str] = set()
-        self._lock = threading.Lock()
-
-    def check(self, user: str, now: float | None = None) -> str:
-        """"ok" to answer, "notify" to say so once, "drop" to stay quiet."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            if len(self._hits) > 10_000:
-                for key in [k for k, q in self._hits.items() if not q or q[-1] < now - self.window]:
-                    del self._hits[key]
-            hits = self._hits.setdefault(user, deque())
-            while hits and hits[0] <= now - self.window:
-                hits.popleft()
-            if len(hits) < self.per_minute:
-                hits.append(now)
-                self._warned.discard(user)
-                return "ok"
-            if user in self._warned:
-                return "drop"
-            self._warned.add(user)
-            return "notify"
-
+# --- state ------------------------------------------------------------------------------------
 
 class AnswerMemory:
     """Recent answers by short key, for the vote buttons (bounded; values also carry the question
@@ -343,8 +234,8 @@ class Relay:
             log.info("event %s: answered in %s (%d citations, %.0f ms)", event_id, channel,
                      len(answer.citations), (time.perf_counter() - started) * 1000)
         except Exception as exc:  # noqa: BLE001 - the user gets an apology, the log the detail
-            log.error("event %s: answering failed: %s: %s", event_id, type(exc).__name__, exc,
-                      exc_info=log.isEnabledFor(logging.DEBUG))
+            log.error("event %s: answering failed: %s: %s", event_id, type(exc).__name__,
+                      _one_line(exc), exc_info=log.isEnabledFor(logging.DEBUG))
             self._quietly(client.chat_postMessage, channel=channel, thread_ts=thread_ts,
                           text=APOLOGY)
 
@@ -380,7 +271,7 @@ class Relay:
                 respond(response_type="ephemeral", replace_original=False, **message)
         except Exception as exc:  # noqa: BLE001
             log.error("/brief from %s in %s failed: %s: %s", user, channel,
-                      type(exc).__name__, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+                      type(exc).__name__, _one_line(exc), exc_info=log.isEnabledFor(logging.DEBUG))
             self._quietly(respond, response_type="ephemeral", text=APOLOGY)
 
     # ---- votes
@@ -405,7 +296,7 @@ class Relay:
                               sources=record["sources"], channel="slack", user=user)
         except Exception as exc:  # noqa: BLE001
             log.error("storing a Slack vote from %s failed: %s: %s", user,
-                      type(exc).__name__, exc)
+                      type(exc).__name__, _one_line(exc))
             return
         log.info("vote %+d from %s stored", vote, user)
         thanks = "Thanks, your feedback is recorded" + (
@@ -425,12 +316,22 @@ class Relay:
         try:
             call(**kwargs)
         except Exception as exc:  # noqa: BLE001
-            log.error("posting to Slack failed: %s: %s", type(exc).__name__, exc)
+            log.error("posting to Slack failed: %s: %s", type(exc).__name__, _one_line(exc))
+
+
+def _one_line(exc: BaseException) -> str:
+    return " | ".join(part.strip() for part in str(exc).splitlines() if part.strip())[:2000]
 
 
 def _retry_num(req: Any) -> str | None:
+    """Slack's retry count for a redelivered event (Socket Mode sends "0" for a first try)."""
     values = req.headers.get("x-slack-retry-num") or []
-    return values[0] if values else None
+    return values[0] if values and values[0] not in ("", "0") else None
+
+
+def _not_token_skipped(record: logging.LogRecord) -> bool:
+    """Hide slack_bolt's start-up warning that SLACK_BOT_TOKEN is unused: our client holds it."""
+    return "`token` will be unused" not in record.getMessage()
 
 
 def build_app(settings: Settings, *, bot: Asker, client: WebClient | None = None,
@@ -449,6 +350,7 @@ def build_app(settings: Settings, *, bot: Asker, client: WebClient | None = None
             raise ValueError("SLACK_BOT_TOKEN is not set")
         client = WebClient(token=token, base_url=api_base_url(settings), timeout=15)
     install_log_redaction([client.token, signing_secret, os.environ.get("SLACK_APP_TOKEN")])
+    logging.getLogger("slack_bolt.App").addFilter(_not_token_skipped)
     app = App(client=client, signing_secret=signing_secret or "", name="brief-bot",
               request_verification_enabled=http, process_before_response=False)
     relay = Relay(settings, bot)
@@ -553,6 +455,10 @@ def run_relay(settings: Settings, *, http: bool, host: str = "127.0.0.1",
     try:
         bot = BriefBot(settings)
         bot.warm_up()
+        started = time.perf_counter()
+        bot.ask("What is the ITU Council?")  # first-query costs (stores, caches) paid now
+        log.info("model and index warm (%.0f ms for a first question)",
+                 (time.perf_counter() - started) * 1000)
         app = build_app(settings, bot=bot, http=http)
     except BriefBotError as exc:
         raise SystemExit(f"error: {exc}") from None

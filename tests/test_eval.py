@@ -1,0 +1,96 @@
+"""The starter question set, scored in CI: a regression in retrieval or answers fails the build."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from brief_bot.config import Settings
+from brief_bot.corpus import load_document
+
+from .conftest import ROOT
+
+BIN = Path(sys.executable).parent / "brief-bot"
+QUESTIONS = ROOT / "tests" / "eval" / "questions.jsonl"
+
+
+def test_question_set_shape() -> None:
+    items = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+    assert len(items) >= 50
+    assert sum(bool(i.get("expect_abstain")) for i in items) >= 5
+    for item in items:
+        for source in item.get("expected_sources", []):
+            assert (ROOT / "corpus" / source).is_file(), source
+
+
+def test_eval_meets_the_thresholds(starter_settings: Settings) -> None:
+    out = subprocess.run(
+        [str(BIN), "eval", str(QUESTIONS), "--json", "--corpus", str(starter_settings.corpus),
+         "--index", str(starter_settings.index), "--min-recall", "0.95", "--min-contains", "0.90",
+         "--min-abstain", "1.0"], capture_output=True, text=True, timeout=600)
+    result = json.loads(out.stdout)
+    summary = result["summary"]
+    print(json.dumps(summary))
+    assert out.returncode == 0, (summary, out.stderr[-2000:])
+    assert summary["recall@5"] >= 0.95 and summary["answer_contains"] >= 0.90
+    assert summary["abstain_accuracy"] == 1.0
+    # Every quote is really in its source (as parsed: PDF and DOCX are not plain text).
+    texts: dict[str, str] = {}
+    for r in result["results"]:
+        for c in r["citations"]:
+            if c["source"] not in texts:
+                doc = load_document(starter_settings.corpus / c["source"], c["source"])
+                path = starter_settings.corpus / c["source"]
+                raw = path.read_text("utf-8", errors="replace") if path.suffix in (".md",
+                                                                                  ".txt") else ""
+                texts[c["source"]] = raw + "\n" + "\n".join(ch.text for ch in doc.chunks)
+            assert c["quote"] in texts[c["source"]], (c["source"], c["quote"][:80])
+
+
+def test_answers_are_grounded_and_cited(starter_bot) -> None:  # type: ignore[no-untyped-def]
+    answer = starter_bot.ask("how was the WCIT internet resolution adopted?")
+    assert not answer.abstained and "[1]" in answer.text
+    assert answer.citations[0].source == "briefings/wcit-12-itrs.md"
+    assert "temperature" in answer.text.lower()
+    data = answer.to_dict()
+    assert set(data) >= {"question", "answer", "abstained", "citations", "passages", "timings_ms"}
+    assert {"n", "source", "title", "section", "page", "quote", "score"} <= set(data["citations"][0])
+    numbers = {int(n) for n in __import__("re").findall(r"\[(\d+)\]", answer.text)}
+    assert numbers == {c.n for c in answer.citations}
+
+
+def test_out_of_scope_abstains(starter_bot) -> None:  # type: ignore[no-untyped-def]
+    answer = starter_bot.ask("What is the capital of Australia?")
+    assert answer.abstained and answer.citations == ()
+    assert "does not cover" in answer.text
+
+
+def test_follow_up_uses_history(starter_bot) -> None:  # type: ignore[no-untyped-def]
+    first = "How many countries signed the ITRs at WCIT-12?"
+    follow = starter_bot.ask("and who didn't sign?", history=[first])
+    assert follow.citations and "WCIT" in follow.citations[0].title
+    assert "United States" in follow.text
+    alone = starter_bot.ask("and who didn't sign?")
+    assert "United States" not in alone.text
+
+
+def test_messages_are_quoted_verbatim_with_status(starter_bot) -> None:  # type: ignore[no-untyped-def]
+    answer = starter_bot.ask("what are our agreed messages for the Plenipot?")
+    assert answer.citations[0].source == "strategy/agreed-messages.md"
+    assert "status: agreed" in answer.text and "2014-09-15" in answer.text
+
+
+def test_superseded_ranks_below_agreed_but_stays_findable(starter_bot) -> None:  # type: ignore[no-untyped-def]
+    sources = [p.source for p in starter_bot.search("BB messages for PP-14", k=8)]
+    assert sources.index("strategy/agreed-messages.md") < sources.index(
+        "strategy/messages-draft-2013.md") if "strategy/messages-draft-2013.md" in sources else True
+    old = starter_bot.ask("what did the 2013 first draft of the messages say about observer status?")
+    assert old.citations[0].source == "strategy/messages-draft-2013.md"
+    assert old.citations[0].status == "superseded"
+
+
+def test_filters_apply(starter_bot) -> None:  # type: ignore[no-untyped-def]
+    answer = starter_bot.ask("openness", filters={"forum": "CWG-Internet", "status": "agreed"})
+    assert answer.passages and all("CWG-Internet" in p.forum for p in answer.passages)
