@@ -1,0 +1,76 @@
+"""Indexing speed against the raw encoder, re-index cost, peak memory.
+
+    .venv/bin/python benchmarks/bench_index.py            # external docs and Cranfield
+    .venv/bin/python benchmarks/bench_index.py --only external
+
+For each corpus: a fresh `brief-bot index` in a child process (files/s, chunks/s, peak RSS), then
+the raw encoder on exactly the chunk texts that run embedded, in this process, and the ratio
+(target >= 0.85); then `brief-bot index` again with nothing changed (target <= 3 s beyond the
+cost of starting a `brief-bot` process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from pathlib import Path
+
+from common import CACHE, EXTERNAL, process_start_seconds, run_index, write_cranfield_corpus
+
+from brief_bot.config import Settings
+from brief_bot.corpus import model_text
+from brief_bot.embedding import SentenceTransformersEmbedder
+
+
+def bench(name: str, corpus: Path) -> dict[str, float]:
+    index = CACHE / f"bench-index-{name}"
+    shutil.rmtree(index, ignore_errors=True)
+    report, wall, peak_mb = run_index(corpus, index)
+    gen = index / report["generation"]
+    rows = [json.loads(line) for line in (gen / "chunks.jsonl").read_text().splitlines()]
+    texts = [model_text(r["title"], r["section"], r["text"]) for r in rows]
+
+    settings = Settings()
+    encoder = SentenceTransformersEmbedder(model_path=settings.resolved_model_path(),
+                                           batch_size=settings.embed_batch_size)
+    encoder.warm_up()
+    started = time.perf_counter()
+    encoder.embed_documents(texts)
+    raw = time.perf_counter() - started
+
+    start_cost = min(process_start_seconds() for _ in range(3))
+    again, again_wall, _ = run_index(corpus, index)
+    assert again["embedded"] == 0, again
+    shutil.rmtree(index, ignore_errors=True)
+    result = {
+        "files": report["files_seen"], "chunks": report["chunks"],
+        "index_seconds": round(report["seconds"], 1),
+        "files_per_s": round(report["files_seen"] / report["seconds"], 2),
+        "chunks_per_s": round(report["chunks"] / report["seconds"], 2),
+        "raw_encoder_chunks_per_s": round(len(texts) / raw, 2),
+        "ratio_to_raw_encoder": round((report["chunks"] / report["seconds"]) / (len(texts) / raw),
+                                      3),
+        "reindex_unchanged_wall_s": round(again_wall, 2),
+        "process_start_s": round(start_cost, 2),
+        "reindex_beyond_start_s": round(again_wall - start_cost, 2),
+        "peak_rss_mb": peak_mb,
+    }
+    print(f"{name}: " + json.dumps(result), flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=["external", "cranfield"])
+    args = parser.parse_args()
+    if args.only in (None, "external"):
+        bench("external", EXTERNAL)
+    if args.only in (None, "cranfield"):
+        bench("cranfield", write_cranfield_corpus(CACHE / "cranfield-corpus"))
+
+
+if __name__ == "__main__":
+    main()

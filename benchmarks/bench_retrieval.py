@@ -1,0 +1,191 @@
+"""Retrieval quality, side by side in one run.
+
+    .venv/bin/python benchmarks/bench_retrieval.py cranfield
+    .venv/bin/python benchmarks/bench_retrieval.py external [--questions FILE]
+
+cranfield: nDCG@10 (graded: Cleverdon's codes 1..4 as gains 4..1) over the 225 queries for
+  plain BM25 (bm25s defaults over the document text), plain dense (MiniLM, cosine), plain
+  reciprocal-rank fusion of the two (k=60), and brief-bot's retrieval.
+external: recall@5, MRR and answer_contains over benchmarks/external_questions.jsonl for
+  the baseline a new user would build (langchain's Chroma `similarity_search`, same model,
+  1000/200-character chunks; the "answer" is the top chunk), plain fusion over brief-bot's
+  chunks, and brief-bot (`BriefBot.ask`).
+Indexes are built once into benchmarks/.cache (not committed) and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from common import (
+    CACHE,
+    EXTERNAL,
+    ROOT,
+    cranfield_qrels,
+    cranfield_queries,
+    run_index,
+    write_cranfield_corpus,
+)
+
+from brief_bot.bot import BriefBot
+from brief_bot.config import Settings
+from brief_bot.evaluate import contains_all
+from brief_bot.search import fuse
+
+
+def ensure_index(name: str, corpus: Path) -> Settings:
+    index = CACHE / f"index-{name}"
+    run_index(corpus, index)  # incremental: free when it is already built
+    return Settings(corpus=corpus, index=index)
+
+
+def doc_ranking(passages: list[Any], rows: list[dict[str, Any]] | None = None) -> list[str]:
+    return list(dict.fromkeys(p.source for p in passages))
+
+
+def plain_rankings(bot: BriefBot, query: str, depth: int) -> dict[str, list[str]]:
+    """Plain BM25, plain dense and their plain RRF, over brief-bot's own chunks."""
+    snap = bot.index.get()
+    keyword = snap.keyword.search(query, depth)
+    vector = bot.embedder.embed_query(query)
+    dense = [(snap.row_of[i], s) for i, s in snap.store.query(vector, depth)]
+    fused = fuse([dense, keyword], [1.0, 1.0], 60)
+
+    def sources(hits: list[tuple[int, float]]) -> list[str]:
+        return list(dict.fromkeys(snap.rows[r]["source"] for r, _ in hits))
+
+    return {"bm25": sources(keyword), "dense": sources(dense),
+            "fusion": sources(sorted(fused.items(), key=lambda x: -x[1]))}
+
+
+def ndcg(ranked: list[str], gains: dict[str, int], k: int = 10) -> float:
+    dcg = sum(gains.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
+    ideal = sorted(gains.values(), reverse=True)[:k]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def cranfield() -> None:
+    corpus = write_cranfield_corpus(CACHE / "cranfield-corpus")
+    settings = ensure_index("cranfield", corpus)
+    bot = BriefBot(settings=settings)
+    bot.warm_up()
+    queries, qrels = cranfield_queries(), cranfield_qrels()
+    scores: dict[str, list[float]] = {"bm25": [], "dense": [], "fusion": [], "brief-bot": []}
+    for number, query in enumerate(queries, start=1):
+        gains = {f"{int(d):04d}.md": g for d, g in qrels.get(number, {}).items()}
+        if not gains:
+            continue
+        for name, ranked in plain_rankings(bot, query, 100).items():
+            scores[name].append(ndcg(ranked, gains))
+        ranked = doc_ranking(bot.search(query, k=20))
+        scores["brief-bot"].append(ndcg(ranked, gains))
+    result = {name: round(float(np.mean(v)), 4) for name, v in scores.items()}
+    result["queries"] = len(scores["bm25"])
+    print("cranfield nDCG@10: " + json.dumps(result))
+
+
+class _LCEmbeddings:
+    """The bundled model behind langchain's Embeddings interface, for the baseline."""
+
+    def __init__(self, bot: BriefBot) -> None:
+        self.embedder = bot.embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embedder.embed_documents(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embedder.embed_query(text).tolist()
+
+
+def baseline_store(bot: BriefBot) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_core.embeddings import Embeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from brief_bot.corpus import discover
+    from brief_bot.loaders import SkipFile, load_bytes
+
+    class Emb(_LCEmbeddings, Embeddings):
+        pass
+
+    path = CACHE / "baseline-external"
+    client = chromadb.PersistentClient(str(path), ChromaSettings(anonymized_telemetry=False))
+    store = Chroma(collection_name="baseline", embedding_function=Emb(bot), client=client,
+                   collection_metadata={"hnsw:space": "cosine"},
+                   relevance_score_fn=lambda d: 1 - d / 2)
+    if store._collection.count() == 0:
+        splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+        docs = []
+        for source, file in discover(EXTERNAL):
+            try:
+                parsed = load_bytes(file.name, file.read_bytes())
+            except SkipFile:
+                continue
+            text = "\n\n".join(s.text for s in parsed.sections)
+            docs += [Document(page_content=c, metadata={"source": source})
+                     for c in splitter.split_text(text)]
+        store.add_documents(docs)
+    return store
+
+
+def external(questions_path: Path, k: int = 5) -> None:
+    settings = ensure_index("external", EXTERNAL)
+    bot = BriefBot(settings=settings)
+    bot.warm_up()
+    baseline = baseline_store(bot)
+    items = [json.loads(line) for line in questions_path.read_text().splitlines() if line.strip()]
+    stats: dict[str, dict[str, float]] = {n: {"hits": 0, "rr": 0.0, "contains": 0}
+                                          for n in ("baseline", "fusion", "brief-bot")}
+    failures = []
+    for item in items:
+        expected = set(item["expected_sources"])
+        docs = baseline.similarity_search(item["question"], k=20)
+        ranked = {"baseline": list(dict.fromkeys(d.metadata["source"] for d in docs)),
+                  "fusion": plain_rankings(bot, item["question"], 40)["fusion"]}
+        answer = bot.ask(item["question"], k=k)
+        ranked["brief-bot"] = doc_ranking(list(answer.passages))
+        texts = {"baseline": docs[0].page_content if docs else "",
+                 "fusion": "", "brief-bot": answer.text}
+        for name, sources in ranked.items():
+            rank = next((i for i, s in enumerate(sources[:k], 1) if s in expected), None)
+            stats[name]["hits"] += rank is not None
+            stats[name]["rr"] += 1 / rank if rank else 0
+            stats[name]["contains"] += not contains_all(texts[name], item["answer_contains"])
+        if not (ranked["brief-bot"][:1] and ranked["brief-bot"][0] in expected) or contains_all(
+                answer.text, item["answer_contains"]):
+            failures.append((item["id"], item["question"], ranked["brief-bot"][:3],
+                             contains_all(answer.text, item["answer_contains"])))
+    n = len(items)
+    for name, s in stats.items():
+        line = {f"recall@{k}": round(s["hits"] / n, 4), "mrr": round(s["rr"] / n, 4)}
+        if name != "fusion":
+            line["answer_contains"] = round(s["contains"] / n, 4)
+        print(f"external {name}: " + json.dumps(line))
+    for failure in failures:
+        print("  not first or missing:", failure)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("which", choices=["cranfield", "external"])
+    parser.add_argument("--questions", type=Path,
+                        default=ROOT / "benchmarks" / "external_questions.jsonl")
+    args = parser.parse_args()
+    if args.which == "cranfield":
+        cranfield()
+    else:
+        external(args.questions)
+
+
+if __name__ == "__main__":
+    main()
