@@ -170,7 +170,7 @@ class Relay:
             return []
         turns: list[dict[str, str]] = []
         for message in reply.get("messages") or []:
-            if float(message.get("ts") or 0) >= float(ts):
+            if _ts_value(message.get("ts")) >= _ts_value(ts):
                 continue
             text = message.get("text") or ""
             if self.from_bot(message, bot_user_id, bot_id):
@@ -319,6 +319,13 @@ class Relay:
             log.error("posting to Slack failed: %s: %s", type(exc).__name__, _one_line(exc))
 
 
+def _ts_value(ts: Any) -> float:
+    try:
+        return float(ts)
+    except (TypeError, ValueError):
+        return float("inf")
+
+
 def _one_line(exc: BaseException) -> str:
     return " | ".join(part.strip() for part in str(exc).splitlines() if part.strip())[:2000]
 
@@ -454,16 +461,21 @@ def run_relay(settings: Settings, *, http: bool, host: str = "127.0.0.1",
 
     try:
         bot = BriefBot(settings)
-        bot.warm_up()
-        started = time.perf_counter()
-        bot.ask("What is the ITU Council?")  # first-query costs (stores, caches) paid now
-        log.info("model and index warm (%.0f ms for a first question)",
-                 (time.perf_counter() - started) * 1000)
-        app = build_app(settings, bot=bot, http=http)
+        app = build_app(settings, bot=bot, http=http)  # auth.test: a bad token fails here
     except BriefBotError as exc:
         raise SystemExit(f"error: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - e.g. auth.test refused the token
         raise SystemExit(f"error: could not start the Slack app: {redact(str(exc))}") from None
+    server = None
+    if http:
+        try:
+            server = serve_http(app, host, port)
+        except OSError as exc:
+            raise SystemExit(f"error: cannot listen on {host}:{port}: {exc}") from None
+    started = time.perf_counter()
+    bot.warm_up()
+    bot.ask("What is the ITU Council?")  # first-question costs (stores, caches) paid now
+    log.info("model and index warm in %.0f ms", (time.perf_counter() - started) * 1000)
 
     stop = threading.Event()
 
@@ -473,11 +485,9 @@ def run_relay(settings: Settings, *, http: bool, host: str = "127.0.0.1",
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    if http:
-        server = serve_http(app, host, port)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
-                                  name="slack-http", daemon=True)
-        thread.start()
+    if server is not None:
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                         name="slack-http", daemon=True).start()
         log.info("Slack relay listening on http://%s:%d%s (API %s)", host,
                  server.server_address[1], EVENTS_PATH, api_base_url(settings))
         stop.wait()
