@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     llm_api_key: str = "not-needed"
     llm_timeout: float = Field(30.0, gt=0)
 
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+
     # --- web page -------------------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = 7860

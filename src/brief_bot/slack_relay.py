@@ -431,8 +431,8 @@ def serve_http(app: App, host: str, port: int) -> _ThreadingWSGIServer:
                        handler_class=_QuietHandler)
 
 
-def _configure_logging() -> None:
-    level = os.environ.get("BRIEF_BOT_LOG_LEVEL", "INFO").upper()
+def _configure_logging(settings: Settings) -> None:
+    level = settings.log_level.upper()
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=getattr(logging, level, logging.INFO),
@@ -444,7 +444,7 @@ def _configure_logging() -> None:
 def run_relay(settings: Settings, *, http: bool, host: str = "127.0.0.1",
               port: int = 3000) -> None:
     """Run until SIGINT/SIGTERM: Socket Mode by default, the HTTP Events API with `http`."""
-    _configure_logging()
+    _configure_logging(settings)
     app_token = os.environ.get("SLACK_APP_TOKEN")
     install_log_redaction([os.environ.get("SLACK_BOT_TOKEN"), app_token,
                            os.environ.get("SLACK_SIGNING_SECRET")])
