@@ -1,0 +1,189 @@
+"""Load test for the chat page's HTTP API: concurrent sessions asking questions through /ask.
+
+    .venv/bin/python benchmarks/bench_web.py                       # starts `brief-bot serve`
+    .venv/bin/python benchmarks/bench_web.py --url http://127.0.0.1:7860/
+    .venv/bin/python benchmarks/bench_web.py --sessions 20 --questions 10 --json
+
+Each session is its own `gradio_client.Client` (its own server-side session) and asks its
+questions one after another in one conversation (the server keeps the history), like a person
+at the page.
+Prints errors and p50/p95/max latency per answer; exits 1 on any error or when --max-p95 is
+exceeded. Target on 2 cores: 20 sessions x 10 questions, 0 errors, p95 <= 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = [
+    "how was the WCIT internet resolution adopted?",
+    "what are our messages for the plenipot?",
+    "what is the CWG-Internet?",
+    "how do we push for openness at the WTDC?",
+    "what will become of the WTPF opinions?",
+    "how many member states does ITU have?",
+    "what is TIES?",
+    "how can civil society join ITU?",
+    "how will we measure success?",
+    "what is the civil society narrative for the Plenipot?",
+    "who did not sign the ITRs?",
+    "what happened at PP-14 in Busan?",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return time.perf_counter() - started
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
+    return ordered[rank]
+
+
+def run_session(url: str, index: int, questions: int, latencies: list[float],
+                errors: list[str], lock: threading.Lock, start: threading.Barrier) -> None:
+    from gradio_client import Client
+
+    try:
+        # ssl_verify only matters for https; turning it off for plain http stops gradio_client
+        # from loading the CA bundle on every request (~100 ms of CPU each on a small machine).
+        client = Client(url, verbose=False, ssl_verify=url.startswith("https://"))
+    except Exception as exc:  # noqa: BLE001 - counted and reported
+        with lock:
+            errors.append(f"session {index}: connect: {exc}")
+        return
+    start.wait()
+    for i in range(questions):
+        question = QUESTIONS[(index + i) % len(QUESTIONS)]
+        t0 = time.perf_counter()
+        try:
+            _, _, _, data = client.predict(question, [], [], [], False, api_name="/ask")
+            elapsed = time.perf_counter() - t0
+            if not isinstance(data, dict) or not data.get("answer"):
+                raise ValueError(f"no answer in {str(data)[:200]}")
+        except Exception as exc:  # noqa: BLE001 - counted and reported
+            with lock:
+                errors.append(f"session {index} question {i}: {type(exc).__name__}: {exc}")
+            continue
+        with lock:
+            latencies.append(elapsed)
+    client.close()
+
+
+def bench(url: str, sessions: int, questions: int) -> dict:
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(sessions + 1)
+    threads = [threading.Thread(target=run_session, daemon=True,
+                                args=(url, i, questions, latencies, errors, lock, start))
+               for i in range(sessions)]
+    for t in threads:
+        t.start()
+    with contextlib.suppress(threading.BrokenBarrierError):
+        start.wait(timeout=120)
+    began = time.perf_counter()
+    for t in threads:
+        t.join(timeout=600)
+    wall = time.perf_counter() - began
+    return {
+        "sessions": sessions, "questions_per_session": questions,
+        "answers": len(latencies), "errors": len(errors), "error_samples": errors[:5],
+        "p50_s": round(statistics.median(latencies), 3) if latencies else None,
+        "p95_s": round(percentile(latencies, 0.95), 3) if latencies else None,
+        "max_s": round(max(latencies), 3) if latencies else None,
+        "mean_s": round(statistics.fmean(latencies), 3) if latencies else None,
+        "wall_s": round(wall, 2),
+        "answers_per_s": round(len(latencies) / wall, 2) if wall else None,
+        "cpus": os.cpu_count(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--url", help="A running page; otherwise `brief-bot serve` is started.")
+    ap.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    ap.add_argument("--index", type=Path, default=ROOT / "indexes")
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--questions", type=int, default=10)
+    ap.add_argument("--max-p95", type=float, default=None, help="Exit 1 above this (seconds).")
+    ap.add_argument("--json", action="store_true", help="Print one JSON object.")
+    args = ap.parse_args(argv)
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    server = None
+    tmp = tempfile.TemporaryDirectory(prefix="bench-web-")
+    url = args.url
+    startup = None
+    try:
+        if url is None:
+            port = free_port()
+            env = {**os.environ, "BRIEF_BOT_FEEDBACK_DB": str(Path(tmp.name) / "fb.sqlite")}
+            exe = Path(sys.executable).with_name("brief-bot")
+            cmd = [str(exe) if exe.exists() else "brief-bot", "serve", "--corpus",
+                   str(args.corpus), "--index", str(args.index), "--port", str(port)]
+            log = open(Path(tmp.name) / "serve.log", "w")  # noqa: SIM115 - closed below
+            server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                      start_new_session=True)
+            url = f"http://127.0.0.1:{port}/"
+            startup = round(wait_http(url, 120), 2)
+        result = bench(url, args.sessions, args.questions)
+        result["server_startup_s"] = startup
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+        tmp.cleanup()
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{result['sessions']} sessions x {result['questions_per_session']} questions: "
+              f"{result['answers']} answers, {result['errors']} errors")
+        print(f"latency p50 {result['p50_s']} s, p95 {result['p95_s']} s, max {result['max_s']} "
+              f"s; {result['answers_per_s']} answers/s over {result['wall_s']} s "
+              f"on {result['cpus']} CPUs")
+        for sample in result["error_samples"]:
+            print("  error:", sample)
+    failed = result["errors"] > 0 or (args.max_p95 is not None and result["p95_s"] is not None
+                                      and result["p95_s"] > args.max_p95)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,401 @@
+"""The chat page through its HTTP API: `brief-bot serve` runs as a subprocess on a copy of the
+starter index and `gradio_client` asks, filters, rates, uploads and reads the index status.
+
+The first tests need no server: the page's pure helpers (escaping, safe names, filters, auth).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from brief_bot.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+BRIEF_BOT = Path(sys.executable).with_name("brief-bot")
+WCIT = "how was the WCIT internet resolution adopted?"
+
+
+# --- helpers without a server ------------------------------------------------------------------
+
+
+def test_safe_name_strips_directories_and_refuses_bad_names() -> None:
+    from ui.uploads import UploadRefused, safe_name
+
+    assert safe_name("../../etc/evil.md") == "evil.md"
+    assert safe_name("..\\..\\windows\\evil.txt") == "evil.txt"
+    assert safe_name("/abs/path/Report 2014 (final).PDF") == "Report_2014_final_.PDF"
+    assert safe_name("notes;rm -rf ~.md") == "notes_rm_-rf_.md"
+    for bad in ("", "..", "../..", ".env.md", "../.hidden.md", "evil.exe", "evil.md.sh",
+                "x.meta.yaml", "archive.tar.gz", "..md"):
+        with pytest.raises(UploadRefused):
+            safe_name(bad)
+
+
+def test_save_upload_stays_inside_uploads(tmp_path: Path) -> None:
+    from ui.uploads import UploadRefused, save_upload
+
+    settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "idx", upload_max_mb=0.001)
+    src = tmp_path / "incoming"
+    src.mkdir()
+    (src / "note.md").write_text("# Note\nA short note.\n")
+    rel, replaced = save_upload(settings, src / "note.md", "../../../note.md")
+    assert (rel, replaced) == ("uploads/note.md", False)
+    assert (tmp_path / "corpus" / "uploads" / "note.md").read_text().startswith("# Note")
+    assert save_upload(settings, src / "note.md")[1] is True  # same name: replaced
+    (src / "big.txt").write_text("x" * 2000)
+    with pytest.raises(UploadRefused, match="limit"):
+        save_upload(settings, src / "big.txt")
+    (src / "empty.txt").write_text("")
+    with pytest.raises(UploadRefused, match="empty"):
+        save_upload(settings, src / "empty.txt")
+    assert sorted(p.name for p in (tmp_path / "corpus" / "uploads").iterdir()) == ["note.md"]
+
+
+def test_rendering_escapes_document_text() -> None:
+    from ui import render
+
+    payload = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
+    md = render.answer_markdown(f"It said {payload} [1] and ![i](http://x/y.png) [2]", 0, [1])
+    assert "<script" not in md and "<img" not in md and "](" not in md
+    assert '<a href="#src-0-1" class="bb-cite"' in md
+    assert "[2]" in md and "#src-0-2" not in md  # only cited numbers become links
+    html = render.sources_html([{
+        "question": payload, "answer": "a", "abstained": False, "sources": ["x.txt"],
+        "citations": [{"n": 1, "source": "x.txt", "title": payload, "section": payload,
+                       "page": None, "quote": payload, "status": "draft", "date": "2010-01-01",
+                       "chunk_id": "c1"}],
+        "passages": [{"chunk_id": "c1", "source": "x.txt", "text": f"Before. {payload} After.",
+                      "doc_type": "background"}],
+    }], stale_before=Settings(stale_before="2012-01-01").stale_before)
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in html
+    assert 'id="src-0-1"' in html and "bb-stale" in html and "bb-draft" in html
+    assert "<mark>" in html
+    status = render.status_html(
+        {"generation": "gen-1", "built_at": "2026-01-01", "documents": 2, "chunks": 9,
+         "store": "embedded", "changes_since": {"new": ["a<b>.md"]},
+         "skipped": [{"source": "bad<i>.pdf", "reason": "encrypted <PDF>"}]},
+        {"state": "failed", "error": "<b>boom</b>"})
+    assert "gen-1" in status and "encrypted &lt;PDF&gt;" in status and "bad&lt;i&gt;.pdf" in status
+    assert "&lt;b&gt;boom&lt;/b&gt;" in status and "a&lt;b&gt;.md" in status
+    docs = render.documents_html([{"source": "x.md", "title": payload, "forum": ["PP-14"],
+                                   "status": "superseded", "date": "2013-01-01"}],
+                                 Settings(stale_before="2014-01-01").stale_before)
+    assert "<script" not in docs and "bb-superseded" in docs and "bb-stale" in docs
+
+
+def test_filters_and_auth_parsing() -> None:
+    from ui.app import build_filters, parse_auth
+
+    assert build_filters() == {}
+    assert build_filters(["PP-14"], [], ["agreed", "draft"]) == {
+        "forum": "PP-14", "status": ["agreed", "draft"]}
+    assert build_filters("WCIT-12", None, None, True) == {
+        "forum": "WCIT-12", "doc_type": "messages", "status": "agreed"}
+    assert parse_auth(None) is None and parse_auth(" ") is None
+    assert parse_auth("alice:pw:1, bob:x") == [("alice", "pw:1"), ("bob", "x")]
+    with pytest.raises(ValueError):
+        parse_auth("alice")
+
+
+# --- the running page --------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    url: str
+    corpus: Path
+    index: Path
+    feedback_db: Path
+    base: Path
+    proc: subprocess.Popen
+    log: Path
+    startup_s: float
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def copy_index(settings: Settings, base: Path) -> tuple[Path, Path]:
+    corpus, index = base / "corpus", base / "indexes"
+    shutil.copytree(settings.corpus, corpus)
+    shutil.copytree(settings.index, index)
+    return corpus, index
+
+
+def start_server(base: Path, corpus: Path, index: Path, **env_extra: str) -> Server:
+    """`brief-bot serve` on a free port; returns once the page answers HTTP 200 (<= 90 s)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEF_BOT_")}
+    feedback_db = base / "feedback.sqlite"
+    env.update({"BRIEF_BOT_FEEDBACK_DB": str(feedback_db), "GRADIO_ANALYTICS_ENABLED": "False",
+                "HF_HUB_OFFLINE": "1", "GRADIO_TEMP_DIR": str(base / "gradio-tmp"),
+                **env_extra})
+    log = base / f"serve-{port}.log"
+    started = time.perf_counter()
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(
+            [str(BRIEF_BOT), "serve", "--corpus", str(corpus), "--index", str(index),
+             "--port", str(port)],
+            cwd=base, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    server = Server(url, corpus, index, feedback_db, base, proc, log, 0.0)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"brief-bot serve exited {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    server.startup_s = time.perf_counter() - started
+                    return server
+        except urllib.error.HTTPError as exc:
+            if exc.code == 401:  # a login page also means it is up
+                server.startup_s = time.perf_counter() - started
+                return server
+        except OSError:
+            pass
+        time.sleep(0.3)
+    stop_server(server)
+    raise TimeoutError(f"brief-bot serve did not answer in 90 s:\n{log.read_text()}")
+
+
+def stop_server(server: Server) -> None:
+    if server.proc.poll() is None:
+        os.killpg(server.proc.pid, signal.SIGTERM)
+        try:
+            server.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.proc.pid, signal.SIGKILL)
+            server.proc.wait(timeout=15)
+
+
+def client_for(server: Server, **kwargs):
+    from gradio_client import Client
+
+    # Plain http on localhost: skipping TLS verification setup saves CPU per request.
+    return Client(server.url, verbose=False, ssl_verify=False, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def server(starter_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[Server]:
+    base = tmp_path_factory.mktemp("web")
+    corpus, index = copy_index(starter_settings, base)
+    srv = start_server(base, corpus, index, BRIEF_BOT_UPLOAD_MAX_MB="0.05",
+                       BRIEF_BOT_STALE_BEFORE="2014-07-01")
+    try:
+        yield srv
+    finally:
+        stop_server(srv)
+
+
+def ask(client, question: str, forum=(), doc_type=(), status=(), agreed_only=False):
+    msg, chat, sources, data = client.predict(question, list(forum), list(doc_type),
+                                              list(status), agreed_only, api_name="/ask")
+    assert msg == ""
+    return chat, sources, data
+
+
+def wait_status(client, predicate, timeout: float = 90.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        data = client.predict(api_name="/status")
+        if predicate(data):
+            return data
+        if time.monotonic() > deadline:
+            raise AssertionError(f"status never matched: {json.dumps(data)[:2000]}")
+        time.sleep(0.5)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_ask_gives_a_cited_answer_and_follow_up(server: Server) -> None:
+    client = client_for(server)
+    started = time.perf_counter()
+    chat, sources, data = ask(client, WCIT)
+    assert time.perf_counter() - started < 5
+    assert not data["abstained"] and "[1]" in data["answer"]
+    assert data["citations"][0]["source"] == "briefings/wcit-12-itrs.md"
+    assert "show of hands" in data["answer"]
+    answer_html = chat[-1]["content"][0]["text"]
+    assert '<a href="#src-0-1" class="bb-cite"' in answer_html
+    assert 'id="src-0-1"' in sources and "WCIT-12" in sources
+    assert "briefings/wcit-12-itrs.md" in sources and "bb-agreed" in sources
+    assert "bb-stale" in sources  # dated 2014-06-02, before BRIEF_BOT_STALE_BEFORE
+
+    # A follow-up in the same session is asked with the conversation so far.
+    chat, sources, data = ask(client, "and who did not sign?")
+    assert data["turn"] == 1 and len(chat) == 4
+    assert any(c["source"] == "briefings/wcit-12-itrs.md" for c in data["citations"])
+    assert 'id="src-1-1"' in sources and 'id="src-0-1"' in sources
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_filters_reach_the_bot(server: Server) -> None:
+    from brief_bot.index import documents
+
+    client = client_for(server)
+    _, _, data = ask(client, "what are our messages for the plenipot?", agreed_only=True)
+    assert data["filters"] == {"doc_type": "messages", "status": "agreed"}
+    assert data["passages"] and all(p["doc_type"] == "messages" and p["status"] == "agreed"
+                                    for p in data["passages"])
+
+    _, _, data = ask(client, "messages for the plenipot", status=["superseded"])
+    assert data["filters"] == {"status": "superseded"}
+    assert data["passages"] and all(p["status"] == "superseded" for p in data["passages"])
+
+    forums = {d["source"]: d["forum"] for d in documents(Settings(corpus=server.corpus,
+                                                                  index=server.index))}
+    _, _, data = ask(client, "openness of documents", forum=["WTPF-13"])
+    assert data["passages"] and all("WTPF-13" in forums[p["source"]] for p in data["passages"])
+
+    _, _, data = ask(client, "openness", doc_type=["glossary", "background"])
+    assert data["passages"] and all(p["doc_type"] in ("glossary", "background")
+                                    for p in data["passages"])
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_feedback_is_stored_and_exported(server: Server, tmp_path: Path) -> None:
+    from gradio_client.exceptions import AppError
+
+    client = client_for(server)
+    with pytest.raises(AppError, match="Nothing to send"):
+        client.predict(0, "down", "no answer yet", api_name="/feedback")
+    _, _, data = ask(client, WCIT)
+    *_, note = client.predict(0, "down", "Say who chaired it.", api_name="/feedback")
+    assert "saved" in note
+    *_, note = client.predict(0, "up", "", api_name="/feedback")
+
+    with sqlite3.connect(server.feedback_db) as db:
+        rows = db.execute("SELECT vote, comment, question, answer, sources, channel FROM "
+                          "feedback WHERE question = ? ORDER BY id", (WCIT,)).fetchall()
+    assert rows[-2:] == [
+        (-1, "Say who chaired it.", WCIT, data["answer"], '["briefings/wcit-12-itrs.md"]', "web"),
+        (1, "", WCIT, data["answer"], '["briefings/wcit-12-itrs.md"]', "web")]
+
+    out = tmp_path / "feedback.csv"
+    env = {**os.environ, "BRIEF_BOT_FEEDBACK_DB": str(server.feedback_db)}
+    subprocess.run([str(BRIEF_BOT), "feedback", "export", str(out)], env=env, cwd=tmp_path,
+                   check=True, timeout=60, capture_output=True)
+    with open(out, newline="", encoding="utf-8") as fh:
+        exported = [r for r in csv.DictReader(fh) if r["question"] == WCIT]
+    assert [(r["vote"], r["comment"], r["channel"]) for r in exported[-2:]] == [
+        ("-1", "Say who chaired it.", "web"), ("1", "", "web")]
+    assert json.loads(exported[-1]["sources"]) == ["briefings/wcit-12-itrs.md"]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_uploads_are_checked_then_indexed(server: Server, tmp_path: Path) -> None:
+    import httpx
+    from gradio_client import handle_file
+
+    client = client_for(server)
+    before = client.predict(api_name="/status")
+    generation = before["status"]["generation"]
+    assert generation.startswith("gen-")
+    assert before["status"]["documents"] == len(before["documents"])
+    assert before["status"]["skipped"] == [] and before["error"] is None
+
+    def upload(path_or_data):
+        try:
+            note, *_ = client.predict([path_or_data], api_name="/upload")
+        except Exception as exc:  # noqa: BLE001 - Gradio's own checks refuse with an error
+            return f"error: {exc}"
+        return note
+
+    bad = tmp_path / "run.sh"
+    bad.write_text("echo hi\n")
+    assert "Invalid file type" in upload(handle_file(str(bad)))
+    hidden = tmp_path / ".hidden.md"
+    hidden.write_text("# Hidden\nNot welcome.\n")
+    note = upload(handle_file(str(hidden)))
+    assert "Refused" in note or "Dotfiles" in note, note  # ours, or Gradio's own check
+    assert not (server.corpus / "uploads" / ".hidden.md").exists()
+    big = tmp_path / "big.txt"
+    big.write_text("word " * 20000)  # 100 kB, over BRIEF_BOT_UPLOAD_MAX_MB=0.05
+    assert "maximum file size" in upload(handle_file(str(big)))
+
+    # A traversal name sent straight to the HTTP API ends up as a plain name in uploads/.
+    resp = httpx.post(f"{server.url}gradio_api/upload", files=[
+        ("files", ("../../escape.md", b"# Escape\nThe Quillon accord was not here.\n",
+                   "text/markdown"))])
+    resp.raise_for_status()
+    crafted = {"path": resp.json()[0], "orig_name": "../../escape.md",
+               "meta": {"_type": "gradio.FileData"}}
+    note = upload(crafted)
+    assert "uploads/escape.md" in note
+    assert not (server.corpus.parent / "escape.md").exists()
+    assert not (server.base.parent / "escape.md").exists()
+    assert (server.corpus / "uploads" / "escape.md").is_file()
+
+    good = tmp_path / "quillon-accord.md"
+    good.write_text("---\ntitle: Quillon accord note\ndoc_type: briefing\nforum: [Quillon]\n"
+                    "status: agreed\ndate: 2029-03-01\n---\n# Quillon accord note\n\n"
+                    "## Signing\nThe Quillon accord was signed in Tromso in 2029. Forty "
+                    "delegations signed the Quillon accord at the closing plenary in Tromso.\n")
+    note = upload(handle_file(str(good)))
+    assert "uploads/quillon-accord.md" in note and "background" in note
+    # The chat keeps answering while the index updates.
+    _, _, data = ask(client, WCIT)
+    assert not data["abstained"]
+    after = wait_status(client, lambda s: s["job"]["state"] in ("done", "failed")
+                        and s["status"]["generation"] != generation)
+    assert after["job"]["state"] == "done", after["job"]
+    assert after["job"]["report"]["added"] >= 1
+    sources = {d["source"] for d in after["documents"]}
+    assert {"uploads/quillon-accord.md", "uploads/escape.md"} <= sources
+
+    # A new session: in this one a short question would be read as a follow-up to WCIT.
+    _, panel, data = ask(client_for(server), "where was the Quillon accord signed?")
+    assert not data["abstained"], data["answer"]
+    assert "Tromso" in data["answer"]
+    assert data["citations"][0]["source"] == "uploads/quillon-accord.md"
+    assert "uploads/quillon-accord.md" in panel
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_login_when_auth_is_set(starter_settings: Settings,
+                                tmp_path_factory: pytest.TempPathFactory) -> None:
+    from gradio_client import Client
+
+    base = tmp_path_factory.mktemp("web-auth")
+    corpus, index = copy_index(starter_settings, base)
+    srv = start_server(base, corpus, index, BRIEF_BOT_AUTH="alice:s3cret,bob:pw2")
+    try:
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(f"{srv.url}config", timeout=10)
+        assert info.value.code == 401
+        with pytest.raises(Exception):  # noqa: B017 - any refusal will do
+            Client(srv.url, verbose=False, ssl_verify=False, auth=("alice", "wrong"))
+        client = client_for(srv, auth=("alice", "s3cret"))
+        _, _, data = ask(client, WCIT)
+        assert "[1]" in data["answer"]
+        *_, note = client.predict(0, "up", "", api_name="/feedback")
+        with sqlite3.connect(srv.feedback_db) as db:
+            assert db.execute("SELECT user FROM feedback").fetchall() == [("alice",)]
+    finally:
+        stop_server(srv)

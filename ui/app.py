@@ -1,0 +1,423 @@
+"""The chat page: a Gradio door over `BriefBot.ask`, with sources, filters, feedback and a
+documents tab.
+
+    brief-bot serve                      # http://127.0.0.1:7860
+    BRIEF_BOT_AUTH=alice:secret brief-bot serve --host 0.0.0.0
+
+The page holds no retrieval logic: questions go to `BriefBot.ask(question, history, filters)`,
+upkeep goes to `brief_bot.index.update/status/documents`, feedback to `FeedbackStore`.
+Named API endpoints (for `gradio_client`): /ask, /feedback, /upload, /status.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from brief_bot.config import force_offline
+
+force_offline()
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
+import gradio as gr  # noqa: E402
+
+from brief_bot import index as index_stage  # noqa: E402
+from brief_bot.bot import BriefBot, BriefBotError  # noqa: E402
+from brief_bot.config import Settings  # noqa: E402
+from brief_bot.feedback import FeedbackStore  # noqa: E402
+
+from . import render  # noqa: E402
+from .assets import CSS, HEAD, THEME_FONTS  # noqa: E402
+from .uploads import ALLOWED_SUFFIXES, IndexJob, UploadRefused, save_upload  # noqa: E402
+
+log = logging.getLogger("brief_bot.web")
+
+# Drawn from the organisation's brief (its general and specific questions), for a first visit.
+EXAMPLE_QUESTIONS = (
+    "Is the ITU important to civil society, and why?",
+    "What are the key issues at stake at the Plenipotentiary?",
+    "How have we engaged with the ITU to date?",
+    "What are our messages for the Plenipot?",
+    "How do we push for openness at the WTDC and the Plenipot?",
+    "What will come of the Internet resolution from WCIT?",
+    "What will become of the WTPF opinions?",
+    "What is the civil society narrative for the Plenipot?",
+    "How will we measure success?",
+)
+AGREED_MESSAGES = {"doc_type": "messages", "status": "agreed"}
+STATUSES = ("agreed", "draft", "superseded")
+# Questions answered at once; more queue. Retrieval is CPU-bound, so a few at a time is fastest.
+# Queue position updates every few seconds, not to every waiting page after every answer.
+QUEUE_STATUS_SECONDS = 5.0
+ASK_CONCURRENCY = int(os.environ.get("BRIEF_BOT_WEB_CONCURRENCY", "2"))
+
+
+def parse_auth(spec: str | None) -> list[tuple[str, str]] | None:
+    """`"alice:pw1,bob:pw2"` -> [("alice", "pw1"), ("bob", "pw2")]; None when unset."""
+    if not spec or not spec.strip():
+        return None
+    pairs = []
+    for item in spec.split(","):
+        if not item.strip():
+            continue
+        user, sep, password = item.strip().partition(":")
+        if not sep or not user or not password:
+            raise ValueError("BRIEF_BOT_AUTH takes user:password pairs separated by commas")
+        pairs.append((user, password))
+    return pairs or None
+
+
+def build_filters(forum: Any = None, doc_type: Any = None, status: Any = None,
+                  agreed_only: bool = False) -> dict[str, str | list[str]]:
+    """The `filters` argument of `BriefBot.ask` from the page's controls (empty means none)."""
+    filters: dict[str, str | list[str]] = {}
+    for key, value in (("forum", forum), ("doc_type", doc_type), ("status", status)):
+        values = [value] if isinstance(value, str) else list(value or [])
+        values = [str(v).strip() for v in values if v is not None and str(v).strip()]
+        if values:
+            filters[key] = values[0] if len(values) == 1 else values
+    if agreed_only:
+        filters.update(AGREED_MESSAGES)
+    return filters
+
+
+def plain_history(turns: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Earlier turns as {"role", "content": str} messages for `BriefBot.ask`."""
+    out: list[dict[str, str]] = []
+    for t in turns:
+        out.append({"role": "user", "content": t["question"]})
+        out.append({"role": "assistant", "content": t["answer"]})
+    return out
+
+
+def chat_messages(turns: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """The conversation for the Chatbot component (already escaped and linked)."""
+    out: list[dict[str, str]] = []
+    for t in turns:
+        out.append({"role": "user", "content": t["question_md"]})
+        out.append({"role": "assistant", "content": t["answer_md"]})
+    return out
+
+
+def _vote(value: Any) -> int | None:
+    text = str(value).strip().lower()
+    if text in ("up", "1", "+1", "like", "true", "👍"):
+        return 1
+    if text in ("down", "-1", "dislike", "false", "👎"):
+        return -1
+    return None
+
+
+def _example_text(evt: gr.SelectData) -> str:
+    value = evt.value
+    return str(value.get("text", "")) if isinstance(value, Mapping) else str(value or "")
+
+
+class Page:
+    """The page's handlers, bound to one bot, one feedback store and one index job."""
+
+    def __init__(self, settings: Settings, bot: BriefBot) -> None:
+        self.settings = settings
+        self.bot = bot
+        self.store = FeedbackStore(settings.feedback_db)
+        self.job = IndexJob(settings, on_done=self._after_update)
+
+    def _after_update(self) -> None:
+        # Open the new generation now rather than inside the next user's question.
+        with contextlib.suppress(BriefBotError):
+            self.bot.ask("index warm-up")
+
+    # --- chat ---------------------------------------------------------------------------------
+
+    def ask(self, message: str, forum: Any, doc_type: Any, status: Any, agreed_only: bool,
+            turns: list[dict[str, Any]] | None):
+        """One question in this session's conversation; earlier turns are its history."""
+        turns = list(turns or [])
+        question = (message or "").strip()
+        stale = self.settings.stale_before
+        if not question:
+            return "", chat_messages(turns), render.sources_html(turns, stale), turns, {}
+        filters = build_filters(forum, doc_type, status, agreed_only)
+        try:
+            answer = self.bot.ask(question, plain_history(turns), filters or None)
+        except BriefBotError as exc:
+            raise gr.Error(str(exc)) from None
+        turn = len(turns)
+        cited = {c.chunk_id for c in answer.citations}
+        turns.append({
+            "question": question, "answer": answer.text, "abstained": answer.abstained,
+            "citations": [{**c.to_dict(), "chunk_id": c.chunk_id} for c in answer.citations],
+            "passages": [p.to_dict() for p in answer.passages if p.chunk_id in cited],
+            "sources": list(dict.fromkeys(c.source for c in answer.citations)),
+            "question_md": render.question_markdown(question),
+            "answer_md": render.answer_markdown(answer.text, turn,
+                                                (c.n for c in answer.citations)),
+        })
+        data = {**answer.to_dict(), "filters": filters, "turn": turn}
+        return "", chat_messages(turns), render.sources_html(turns, stale), turns, data
+
+    def clear(self):
+        return [], render.sources_html([], None), [], {}, -1, "", gr.update(visible=False), ""
+
+    # --- feedback -----------------------------------------------------------------------------
+
+    def on_like(self, turns: list[dict[str, Any]] | None, pending_turn: float | None,
+                pending_vote: str, request: gr.Request, evt: gr.LikeData):
+        turns = turns or []
+        index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+        turn = int(index) // 2
+        liked = evt.liked
+        vote = "up" if liked is True or liked == "Like" else (
+            "down" if liked is False or liked == "Dislike" else "")
+        if not vote or turn >= len(turns):
+            return -1, "", gr.update(visible=False), "", ""
+        if pending_vote and pending_turn is not None and int(pending_turn) != turn:
+            self._save(turns, pending_turn, pending_vote, "", request)  # earlier, uncommented
+        thumb = "👍" if vote == "up" else "👎"
+        label = (f"{thumb} on the answer to “{render.safe_markdown(turns[turn]['question'])}”. "
+                 "Add a comment if you like, then press **Send feedback**.")
+        return turn, vote, gr.update(visible=True), label, ""
+
+    def flush(self, turns: list[dict[str, Any]] | None, pending_turn: float | None,
+              pending_vote: str, request: gr.Request):
+        """A thumb given but not sent is kept (without a comment) when the user moves on."""
+        if pending_vote:
+            self._save(turns or [], pending_turn, pending_vote, "", request)
+        return -1, "", gr.update(visible=False), ""
+
+    def send_feedback(self, turn: float | None, vote: str, comment: str,
+                      turns: list[dict[str, Any]] | None, request: gr.Request):
+        if _vote(vote) is None or turn is None or not 0 <= int(turn) < len(turns or []):
+            raise gr.Error("Nothing to send: rate an answer with 👍 or 👎 first.")
+        row = self._save(turns or [], turn, vote, comment, request)
+        note = f"Thanks: your feedback is saved (#{row})."
+        return -1, "", "", gr.update(visible=False), note
+
+    def _save(self, turns: Sequence[Mapping[str, Any]], turn: float | None, vote: str,
+              comment: str, request: gr.Request | None) -> int:
+        value = _vote(vote)
+        if value is None or turn is None or not 0 <= int(turn) < len(turns):
+            return 0
+        t = turns[int(turn)]
+        user = getattr(request, "username", None) or ""
+        return self.store.add(vote=value, question=t["question"], answer=t["answer"],
+                              sources=t["sources"], channel="web", user=user,
+                              comment=(comment or "")[:4000])
+
+    # --- documents ----------------------------------------------------------------------------
+
+    def facets(self) -> dict[str, list[str]]:
+        docs = index_stage.documents(self.settings)
+        forums: set[str] = set()
+        types: set[str] = set()
+        statuses: set[str] = set(STATUSES)
+        for d in docs:
+            forum = d.get("forum") or []
+            forums.update(map(str, forum if isinstance(forum, list) else [forum]))
+            if d.get("doc_type"):
+                types.add(str(d["doc_type"]))
+            if d.get("status"):
+                statuses.add(str(d["status"]))
+        return {"forum": sorted(forums, key=str.lower), "doc_type": sorted(types),
+                "status": sorted(statuses)}
+
+    def status_data(self) -> dict[str, Any]:
+        try:
+            info: dict[str, Any] | None = index_stage.status(self.settings)
+            error = None
+            # A "path" key makes gradio_client treat the dict as a file to download.
+            info = {("generation_path" if k == "path" else k): v for k, v in info.items()}
+        except index_stage.IndexError as exc:
+            info, error = None, str(exc)
+        return {"status": info, "error": error, "job": dict(self.job.state),
+                "documents": index_stage.documents(self.settings)}
+
+    def refresh(self):
+        data = self.status_data()
+        facets = self.facets()
+        stale = self.settings.stale_before
+        return (render.status_html(data["status"], data["job"], data["error"]),
+                render.documents_html(data["documents"], stale),
+                gr.update(choices=facets["forum"]), gr.update(choices=facets["doc_type"]),
+                gr.update(choices=facets["status"]),
+                gr.Timer(active=self.job.running))
+
+    def upload(self, files: Any):
+        paths = [files] if isinstance(files, str | os.PathLike) else list(files or [])
+        if not paths:
+            return "Choose a file first.", None, gr.Timer(active=self.job.running)
+        saved, refused = [], []
+        for path in paths:
+            try:
+                rel, replaced = save_upload(self.settings, path)
+            except UploadRefused as exc:
+                refused.append(str(exc))
+                continue
+            saved.append(f"`{rel}`" + (" (replaced)" if replaced else ""))  # a safe name
+        lines = []
+        if saved:
+            self.job.request()
+            lines.append(f"Added {', '.join(saved)}; indexing in the background. The chat keeps "
+                         "answering meanwhile; new answers use the document once the status "
+                         "below shows the new generation.")
+        lines += [f"Refused: {render.safe_markdown(r)}" for r in refused]
+        return "\n\n".join(lines), None, gr.Timer(active=self.job.running)
+
+
+def build_app(settings: Settings, *, bot: BriefBot | None = None) -> gr.Blocks:
+    """The page for these settings; pass `bot` to share one (already warmed) bot."""
+    bot = bot or BriefBot(settings=settings)
+    page = Page(settings, bot)
+    facets = page.facets()
+    accept = list(ALLOWED_SUFFIXES)
+
+    with gr.Blocks(title="brief-bot", analytics_enabled=False) as demo:
+        gr.Markdown("## brief-bot\nCited answers from the briefing documents. Click a "
+                    "citation such as [1] to see its passage.", elem_id="bb-header")
+        turns = gr.State([])
+        pending_turn = gr.Number(value=-1, visible=False, precision=0)
+        pending_vote = gr.Textbox(value="", visible=False)
+        answer_json = gr.JSON(visible=False)
+        timer = gr.Timer(2.0, active=False)
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=420):
+                    with gr.Row(elem_id="bb-filters"):
+                        forum = gr.Dropdown(facets["forum"], value=[], multiselect=True,
+                                            label="Forum", allow_custom_value=True,
+                                            elem_id="bb-forum")
+                        doc_type = gr.Dropdown(facets["doc_type"], value=[],
+                                               multiselect=True, label="Document type",
+                                               allow_custom_value=True, elem_id="bb-type")
+                        status = gr.Dropdown(facets["status"], value=[], multiselect=True,
+                                             label="Status", allow_custom_value=True,
+                                             elem_id="bb-status")
+                        agreed = gr.Checkbox(label="Agreed messages only", value=False,
+                                             elem_id="bb-agreed")
+                    chatbot = gr.Chatbot(
+                        elem_id="bb-chat", label="Conversation", height=520,
+                        sanitize_html=True, allow_tags=False, latex_delimiters=[],
+                        render_markdown=True, line_breaks=True, buttons=["copy"],
+                        feedback_options=("Like", "Dislike"),
+                        examples=[{"text": q} for q in EXAMPLE_QUESTIONS],
+                        placeholder="Ask about the ITU briefings, or start from an "
+                                    "example below.")
+                    with gr.Group(visible=False, elem_id="bb-feedback") as fb_box:
+                        fb_label = gr.Markdown(elem_id="bb-fb-label")
+                        fb_comment = gr.Textbox(label="Comment (optional)", lines=2,
+                                                max_lines=6, elem_id="bb-fb-comment")
+                        fb_send = gr.Button("Send feedback", elem_id="bb-fb-send",
+                                            size="sm")
+                    fb_note = gr.Markdown(elem_id="bb-fb-note")
+                    with gr.Row():
+                        msg = gr.Textbox(show_label=False, scale=6, autofocus=True,
+                                         placeholder="Ask a question, e.g. how was the WCIT "
+                                                     "internet resolution adopted?",
+                                         elem_id="bb-question", max_length=2000)
+                        ask_btn = gr.Button("Ask", variant="primary", scale=1,
+                                            elem_id="bb-ask")
+                    new_btn = gr.Button("New conversation", size="sm", elem_id="bb-new")
+                with gr.Column(scale=2, min_width=320, elem_id="bb-sources-col"):
+                    gr.Markdown("### Sources")
+                    sources = gr.HTML(render.sources_html([], None), elem_id="bb-sources",
+                                      apply_default_css=True)
+            with gr.Tab("Documents", id="documents") as docs_tab:
+                with gr.Row():
+                    with gr.Column(scale=2):
+                        gr.Markdown("### Index status")
+                        status_box = gr.HTML(elem_id="bb-index-status")
+                        refresh_btn = gr.Button("Refresh", size="sm", elem_id="bb-refresh")
+                    with gr.Column(scale=1):
+                        gr.Markdown(
+                            f"### Add documents\nAccepted: {' '.join(accept)}; up to "
+                            f"{settings.upload_max_mb:g} MB each. Files are saved in the "
+                            "corpus folder under `uploads/` and indexed in the background.")
+                        upload_files = gr.File(file_count="multiple", file_types=accept,
+                                               type="filepath", label="Files",
+                                               elem_id="bb-upload")
+                        upload_btn = gr.Button("Upload and index", variant="primary",
+                                               elem_id="bb-upload-btn")
+                        upload_note = gr.Markdown(elem_id="bb-upload-note")
+                gr.Markdown("### Indexed documents")
+                docs_box = gr.HTML(elem_id="bb-docs")
+
+        ask_inputs = [msg, forum, doc_type, status, agreed, turns]
+        ask_outputs = [msg, chatbot, sources, turns, answer_json]
+        flush_io = ([turns, pending_turn, pending_vote],
+                    [pending_turn, pending_vote, fb_box, fb_note])
+        for trigger in (msg.submit, ask_btn.click):
+            trigger(page.flush, *flush_io, api_visibility="private", queue=False)
+        msg.submit(page.ask, ask_inputs, ask_outputs, api_name="ask", concurrency_id="ask",
+                   concurrency_limit=ASK_CONCURRENCY, show_progress="minimal")
+        ask_btn.click(page.ask, ask_inputs, ask_outputs, api_visibility="private",
+                      concurrency_id="ask", show_progress="minimal")
+        chatbot.example_select(_example_text, None, msg, api_visibility="private",
+                               queue=False).then(
+            page.ask, ask_inputs, ask_outputs, api_visibility="private", concurrency_id="ask")
+        clear_outputs = [chatbot, sources, turns, answer_json, pending_turn, pending_vote,
+                         fb_box, fb_note]
+        for trigger in (new_btn.click, chatbot.clear):
+            trigger(page.clear, None, clear_outputs, api_visibility="private", queue=False)
+        chatbot.like(page.on_like, [turns, pending_turn, pending_vote],
+                     [pending_turn, pending_vote, fb_box, fb_label, fb_comment],
+                     api_visibility="private", queue=False)
+        fb_send.click(page.send_feedback, [pending_turn, pending_vote, fb_comment, turns],
+                      [pending_turn, pending_vote, fb_comment, fb_box, fb_note],
+                      api_name="feedback", queue=False)
+        fb_comment.submit(page.send_feedback, [pending_turn, pending_vote, fb_comment, turns],
+                          [pending_turn, pending_vote, fb_comment, fb_box, fb_note],
+                          api_visibility="private", queue=False)
+
+        refresh_outputs = [status_box, docs_box, forum, doc_type, status, timer]
+        for trigger in (refresh_btn.click, docs_tab.select, timer.tick):
+            trigger(page.refresh, None, refresh_outputs, api_visibility="private",
+                    show_progress="hidden", concurrency_id="refresh", concurrency_limit=1)
+        upload_btn.click(page.upload, upload_files, [upload_note, upload_files, timer],
+                         api_name="upload", concurrency_id="upload", concurrency_limit=1
+                         ).then(page.refresh, None, refresh_outputs, api_visibility="private")
+
+        def status_api() -> dict[str, Any]:
+            """Index status: generation, counts, built_at, skipped files, the upload job."""
+            return page.status_data()
+
+        gr.api(status_api, api_name="status")
+
+    demo.brief_bot_page = page  # type: ignore[attr-defined]  # for tests and the launcher
+    return demo
+
+
+def _tune_threads() -> None:
+    """One torch thread per question: the page answers several questions at once, and on a
+    small machine two threads per question only fight each other (and other processes)."""
+    threads = int(os.environ.get("BRIEF_BOT_TORCH_THREADS", "1"))
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+def launch(settings: Settings) -> None:
+    """Warm the bot, then serve the page on settings.host:settings.port (blocks)."""
+    auth = parse_auth(settings.auth)
+    if settings.host not in ("127.0.0.1", "localhost", "::1") and not auth:
+        log.warning("serving on %s without a login; set BRIEF_BOT_AUTH to require one",
+                    settings.host)
+    _tune_threads()
+    bot = BriefBot(settings=settings)
+    bot.warm_up()
+    bot.ask(EXAMPLE_QUESTIONS[5])  # opens the index and the store: the first real answer is fast
+    demo = build_app(settings, bot=bot)
+    demo.queue(default_concurrency_limit=4, max_size=256,
+               status_update_rate=QUEUE_STATUS_SECONDS)
+    demo.launch(
+        server_name=settings.host, server_port=settings.port, share=False, auth=auth,
+        auth_message="brief-bot: sign in with the user name and password you were given.",
+        max_file_size=int(settings.upload_max_mb * 1024 * 1024), ssr_mode=False, pwa=False,
+        mcp_server=False, enable_monitoring=False, run_history=False, show_error=True,
+        footer_links=["api", "settings"], inbrowser=False, quiet=False,
+        theme=gr.themes.Default(font=THEME_FONTS[0], font_mono=THEME_FONTS[1]),
+        css=CSS, head=HEAD)
+

@@ -1,0 +1,220 @@
+"""Turning answers, passages and index facts into page text, safely.
+
+Everything that comes from a document (or from a user) is escaped with `html.escape` before it
+reaches an HTML or Markdown component, so a briefing holding `<script>` or an `onerror=` image is
+shown as text and cannot run. Markdown link and image syntax in document text is neutralised too,
+so a document cannot make the page fetch an outside URL.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+# The panel keeps the sources of this many recent answers (each answer sends the whole panel).
+MAX_SOURCE_TURNS = 20
+STATUS_BADGES = {"agreed": "agreed", "draft": "draft", "superseded": "superseded"}
+_CITATION = re.compile(r"\[(\d{1,3})\]")
+
+
+def esc(value: Any) -> str:
+    """HTML-escaped text (quotes included); None becomes ''."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def safe_markdown(text: str) -> str:
+    """Document or user text made inert for a Markdown renderer, keeping emphasis and quotes.
+
+    HTML is escaped (no tags, no autolinks); `](`, `]:` and `![` are written as entities so the
+    text cannot form a link, a reference definition or an image.
+    """
+    out = esc(text)
+    out = out.replace("](", "]&#40;").replace("]:", "]&#58;").replace("![", "&#33;[")
+    # Backticks would make a code span (which shows entities verbatim); `$` would start maths.
+    return out.replace("`", "&#96;").replace("$", "&#36;")
+
+
+def anchor(turn: int, n: int) -> str:
+    return f"src-{turn}-{n}"
+
+
+def answer_markdown(text: str, turn: int, cited: Iterable[int]) -> str:
+    """The answer as safe Markdown, each `[n]` of a cited source a link to its passage."""
+    numbers = set(cited)
+    out = safe_markdown(text)
+
+    def link(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if n not in numbers:
+            return match.group(0)
+        return f'<a href="#{anchor(turn, n)}" class="bb-cite" data-n="{n}">[{n}]</a>'
+
+    return _CITATION.sub(link, out)
+
+
+def question_markdown(text: str) -> str:
+    return safe_markdown(text)
+
+
+def is_stale(doc_date: str | None, stale_before: date | None) -> bool:
+    if not stale_before or not doc_date:
+        return False
+    try:
+        return date.fromisoformat(str(doc_date)[:10]) < stale_before
+    except ValueError:
+        return False
+
+
+def badges(status: str, doc_date: str, stale_before: date | None, *, doc_type: str = "",
+           audience: str = "") -> str:
+    parts = []
+    if status:
+        kind = STATUS_BADGES.get(status.lower(), "other")
+        parts.append(f'<span class="bb-badge bb-{kind}">{esc(status)}</span>')
+    if is_stale(doc_date, stale_before):
+        parts.append(f'<span class="bb-badge bb-stale" title="dated before '
+                     f'{esc(stale_before)}">stale</span>')
+    if doc_type:
+        parts.append(f'<span class="bb-badge bb-type">{esc(doc_type)}</span>')
+    if audience == "internal":
+        parts.append('<span class="bb-badge bb-internal">internal</span>')
+    return " ".join(parts)
+
+
+def _passage_for(citation: Mapping[str, Any],
+                 passages: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    for p in passages:
+        if citation.get("chunk_id") and p.get("chunk_id") == citation.get("chunk_id"):
+            return p
+    for p in passages:
+        if p.get("source") == citation.get("source") and citation.get("quote", "") in p.get(
+                "text", ""):
+            return p
+    return None
+
+
+def passage_html(text: str, quote: str) -> str:
+    """The passage as escaped text, with the quoted sentence marked."""
+    body = esc(text)
+    marked = esc(quote.strip()) if quote else ""
+    if marked and marked in body:
+        return body.replace(marked, f"<mark>{marked}</mark>", 1)
+    return body
+
+
+def source_item(turn: int, citation: Mapping[str, Any], passages: Sequence[Mapping[str, Any]],
+                stale_before: date | None) -> str:
+    n = int(citation["n"])
+    passage = _passage_for(citation, passages) or {}
+    text = passage.get("text") or citation.get("quote", "")
+    where = []
+    if citation.get("section"):
+        where.append(f'<span class="bb-section">{esc(citation["section"])}</span>')
+    if citation.get("page"):
+        where.append(f'<span class="bb-page">p. {esc(citation["page"])}</span>')
+    if citation.get("date"):
+        where.append(f'<span class="bb-date">{esc(citation["date"])}</span>')
+    where.append(f'<code class="bb-path">{esc(citation.get("source", ""))}</code>')
+    return (
+        f'<li class="bb-source" id="{anchor(turn, n)}" data-n="{n}">'
+        f'<div class="bb-src-head"><span class="bb-n">[{n}]</span> '
+        f'<span class="bb-title">{esc(citation.get("title", ""))}</span> '
+        f'{badges(citation.get("status", ""), citation.get("date", ""), stale_before, doc_type=passage.get("doc_type", ""))}'  # noqa: E501
+        f'</div><div class="bb-src-meta">{" · ".join(where)}</div>'
+        f'<div class="bb-passage">{passage_html(text, citation.get("quote", ""))}</div></li>'
+    )
+
+
+def sources_html(turns: Sequence[Mapping[str, Any]], stale_before: date | None) -> str:
+    """The sources panel: the newest answer's cited passages open, earlier ones folded."""
+    if not turns:
+        return ('<div class="bb-sources-empty">Ask a question: the passages each answer cites '
+                'appear here, with their document, section, page and status.</div>')
+    blocks = []
+    last = len(turns) - 1
+    first = max(0, len(turns) - MAX_SOURCE_TURNS)
+    for turn in range(last, first - 1, -1):
+        t = turns[turn]
+        citations = t.get("citations") or []
+        if citations:
+            items = "".join(source_item(turn, c, t.get("passages") or [], stale_before)
+                            for c in citations)
+            body = f'<ol class="bb-source-list">{items}</ol>'
+        elif t.get("abstained"):
+            body = ('<p class="bb-none">No passage answers this; the answer names the closest '
+                    'documents.</p>')
+        else:
+            body = '<p class="bb-none">No sources cited.</p>'
+        opened = " open" if turn == last else ""
+        blocks.append(
+            f'<details class="bb-turn" id="turn-{turn}"{opened}><summary>'
+            f'<span class="bb-q">Q{turn + 1}: {esc(t.get("question", ""))}</span></summary>'
+            f"{body}</details>")
+    if first:
+        blocks.append(f'<p class="bb-none">Sources of the first {first} answers are no longer '
+                      "shown; start a new conversation to keep this panel short.</p>")
+    return '<div class="bb-sources">' + "".join(blocks) + "</div>"
+
+
+def status_html(info: Mapping[str, Any] | None, job: Mapping[str, Any] | None = None,
+                error: str | None = None) -> str:
+    parts = ['<div class="bb-status">']
+    if error:
+        parts.append(f'<p class="bb-error">{esc(error)}</p>')
+    if info:
+        parts.append(
+            f'<p><b>Generation</b> <code>{esc(info.get("generation"))}</code> · built '
+            f'{esc(info.get("built_at"))} · {esc(info.get("documents"))} documents · '
+            f'{esc(info.get("chunks"))} chunks · store {esc(info.get("store"))}</p>')
+        changes = info.get("changes_since") or {}
+        pending = [(kind, s) for kind in ("new", "changed", "deleted")
+                   for s in changes.get(kind, [])]
+        if pending:
+            items = "".join(f"<li>{esc(kind)}: <code>{esc(s)}</code></li>" for kind, s in pending)
+            parts.append(f"<p>Not yet indexed:</p><ul>{items}</ul>")
+        else:
+            parts.append("<p>The index is up to date with the corpus folder.</p>")
+        skipped = info.get("skipped") or []
+        if skipped:
+            items = "".join(f"<li><code>{esc(s.get('source'))}</code>: {esc(s.get('reason'))}"
+                            "</li>" for s in skipped)
+            parts.append(f"<p>Skipped files:</p><ul>{items}</ul>")
+        else:
+            parts.append("<p>No files skipped.</p>")
+    if job:
+        state = job.get("state")
+        if state == "running":
+            parts.append(f'<p class="bb-running">Indexing now (started {esc(job.get("started"))})'
+                         "… the chat keeps answering from the current generation.</p>")
+        elif state == "done" and job.get("report"):
+            r = job["report"]
+            parts.append(
+                f'<p>Last update ({esc(job.get("finished"))}): generation '
+                f'<code>{esc(r.get("generation"))}</code>, {esc(r.get("added"))} added, '
+                f'{esc(r.get("updated"))} updated, {esc(r.get("deleted"))} deleted, '
+                f'{len(r.get("skipped") or [])} skipped, {esc(r.get("seconds"))} s.</p>')
+        elif state == "failed":
+            parts.append(f'<p class="bb-error">Last update failed: {esc(job.get("error"))}</p>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def documents_html(docs: Sequence[Mapping[str, Any]], stale_before: date | None) -> str:
+    if not docs:
+        return "<p>No documents indexed yet.</p>"
+    rows = []
+    for d in sorted(docs, key=lambda d: str(d.get("source", ""))):
+        forum = d.get("forum") or []
+        forum_text = ", ".join(map(str, forum)) if isinstance(forum, list) else str(forum)
+        rows.append(
+            f'<tr><td><code>{esc(d.get("source"))}</code></td><td>{esc(d.get("title"))}</td>'
+            f'<td>{esc(d.get("doc_type"))}</td><td>{esc(forum_text)}</td>'
+            f'<td>{badges(str(d.get("status") or ""), str(d.get("date") or ""), stale_before)}'
+            f'</td><td>{esc(d.get("date"))}</td><td>{esc(d.get("audience"))}</td>'
+            f'<td class="bb-num">{esc(d.get("chunks"))}</td></tr>')
+    return ('<table class="bb-docs"><thead><tr><th>Path</th><th>Title</th><th>Type</th>'
+            '<th>Forum</th><th>Status</th><th>Date</th><th>Audience</th><th>Chunks</th></tr>'
+            f'</thead><tbody>{"".join(rows)}</tbody></table>')
