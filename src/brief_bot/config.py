@@ -75,13 +75,21 @@ class Settings(BaseSettings):
 
     # --- retrieval ------------------------------------------------------------------------
     k: int = Field(5, ge=1, le=50, description="Passages returned per question.")
-    dense_depth: int = Field(40, ge=1)
-    keyword_depth: int = Field(40, ge=1)
+    dense_depth: int = Field(100, ge=1)
+    keyword_depth: int = Field(100, ge=1)
     rrf_k: int = Field(60, ge=1)
     dense_weight: float = Field(1.0, ge=0)
     keyword_weight: float = Field(1.0, ge=0)
     superseded_penalty: float = Field(0.5, ge=0, le=1)
     glossary_penalty: float = Field(0.5, ge=0, le=1)
+    feedback_docs: int = Field(8, ge=0, le=50, description="Chunks used for pseudo-relevance "
+                               "feedback; 0 turns it off.")
+    feedback_terms: int = Field(10, ge=0, le=50)
+    feedback_weight: float = Field(0.5, ge=0)
+    feedback_min_terms: int = Field(6, ge=0, description="Feedback only for questions with at "
+                                    "least this many distinct content words.")
+    feedback_share: float = Field(2.0, ge=0, description="Weight of the feedback round's "
+                                  "ranking against the first round's.")
     expand_queries: bool = True
     abstain_threshold: float = Field(
         0.38, description="Evidence score below which the bot abstains (see README).")

@@ -153,26 +153,32 @@ class HybridRetriever:
 
     def search(self, snapshot: Snapshot, query: str, *, k: int,
                filters: Mapping[str, Any] | None = None, mode: str = "hybrid",
-               expand: bool | None = None) -> list[Passage]:
+               expand: bool | None = None, feedback: bool | None = None) -> list[Passage]:
+        """Top-k passages. `mode` is hybrid, dense or keyword; `expand` and `feedback` default
+        to the settings (glossary expansion; one round of pseudo-relevance feedback)."""
         s = self.settings
         expand = s.expand_queries if expand is None else expand
+        feedback = s.feedback_docs > 0 if feedback is None else feedback
         expanded = snapshot.glossary.expand(query) if expand else query
         mask = snapshot.mask(filters or {})
         if mask is not None and not mask.any():
             return []
+        where = _where(filters or {})
+        vector = None
         dense_hits: list[tuple[int, float]] = []
         if mode in ("hybrid", "dense"):
-            vector = self.embedder.embed_query(expanded if expand else query)
-            where = _where(filters or {})
-            found = snapshot.store.query(vector, min(s.dense_depth, len(snapshot.rows)), where)
-            dense_hits = [(snapshot.row_of[i], sim) for i, sim in found if i in snapshot.row_of]
-            if mask is not None:
-                dense_hits = [(r, sim) for r, sim in dense_hits if mask[r]]
+            vector = self.embedder.embed_query(expanded)
+            dense_hits = self._dense(snapshot, vector, where, mask)
         keyword_hits: list[tuple[int, float]] = []
         if mode in ("hybrid", "keyword"):
             keyword_hits = snapshot.keyword.search(expanded, s.keyword_depth, mask)
         scores = fuse([dense_hits, keyword_hits], [s.dense_weight, s.keyword_weight], s.rrf_k)
-        dense_sim = dict(dense_hits)
+        dense_sim = dict(dense_hits)  # first-round similarity: the abstention evidence
+        # Feedback pays on long, descriptive queries (vocabulary mismatch) and costs precision
+        # on short, pointed ones; measured both ways in benchmarks/bench_retrieval.py.
+        long_query = len(set(snapshot.keyword.analyze(query))) >= s.feedback_min_terms
+        if feedback and long_query and mode == "hybrid" and scores and vector is not None:
+            scores = self._feedback(snapshot, expanded, vector, scores, where, mask)
         wants_old = bool(_SUPERSEDED_ASKED.search(query))
         wants_definition = bool(_DEFINITION_ASKED.search(query))
         for row, score in list(scores.items()):
@@ -182,6 +188,46 @@ class HybridRetriever:
                 scores[row] = scores[row] * s.glossary_penalty
         ranked = sorted(scores, key=lambda r: -scores[r])
         return merge_adjacent(snapshot.rows, ranked, scores, dense_sim, k)
+
+    def _dense(self, snapshot: Snapshot, vector: np.ndarray, where: dict[str, Any] | None,
+               mask: np.ndarray | None) -> list[tuple[int, float]]:
+        found = snapshot.store.query(vector, min(self.settings.dense_depth, len(snapshot.rows)),
+                                     where)
+        hits = [(snapshot.row_of[i], sim) for i, sim in found if i in snapshot.row_of]
+        return [(r, sim) for r, sim in hits if mask is None or mask[r]]
+
+    def _feedback(self, snapshot: Snapshot, query: str, vector: np.ndarray,
+                  scores: dict[int, float], where: dict[str, Any] | None,
+                  mask: np.ndarray | None) -> dict[int, float]:
+        """Pseudo-relevance feedback from the first round's best chunks: their strongest
+        terms join the keyword query (RM3-style), their mean vector joins the dense one
+        (Rocchio). Measured in benchmarks/bench_retrieval.py; costs one more search of each."""
+        s = self.settings
+        top = sorted(scores, key=lambda r: -scores[r])[: s.feedback_docs]
+        weights: dict[str, float] = {}
+        for row in top:
+            r = snapshot.rows[row]
+            stems = snapshot.keyword.analyze(f"{r['title']} {r['section']} {r['text']}")
+            for stem in set(stems):
+                weights[stem] = weights.get(stem, 0.0) + stems.count(stem) / len(stems) \
+                    * scores[row]
+        asked = set(snapshot.keyword.analyze(query))
+        terms = sorted((t for t in weights if t not in asked),
+                       key=lambda t: -weights[t] * snapshot.keyword.idf(t))[: s.feedback_terms]
+        keyword_hits = snapshot.keyword.search(f"{query} {' '.join(terms)}", s.keyword_depth,
+                                               mask)
+        vectors = snapshot.store.embeddings([snapshot.rows[r]["id"] for r in top])
+        if vectors:
+            centroid = np.mean(list(vectors.values()), axis=0)
+            vector = vector + s.feedback_weight * centroid
+            vector = vector / (np.linalg.norm(vector) or 1.0)
+        dense_hits = self._dense(snapshot, vector, where, mask)
+        second = fuse([dense_hits, keyword_hits], [s.dense_weight, s.keyword_weight], s.rrf_k)
+        # The first round keeps a say: feedback can drift from a precise question.
+        merged = {r: v * s.feedback_share for r, v in second.items()}
+        for row, value in scores.items():
+            merged[row] = merged.get(row, 0.0) + value
+        return merged
 
 
 def fuse(rankings: Sequence[Sequence[tuple[int, float]]], weights: Sequence[float],
