@@ -18,7 +18,7 @@ from .search import Passage
 QUESTION_WORDS = frozenset("""
 how what who whom whose which when where why whi did does do done doe our we us i me my
 you your can could should would will shall may might must pleas tell explain describe
-give list show about say said BB bb s t is are was were be been being has have had having
+give list show about say said s t is are was were be been being has have had having
 there here it its it's this that these those them they their the a an of to in on at for
 from by with as and or not no yes any some all also just so than then too very more most
 much mani
@@ -32,8 +32,10 @@ QUOTE_QUESTION = re.compile(r"\b(message|messages|msgs?|narrative|proposals?|ask
 # line break (wrapped PDF text) stays inside its sentence.
 _SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[*_A-Z0-9])|\n\s*\n+|"
                        r"\n(?=\s*(?:[-*+]\s|\d+[.)]\s|#|>|\|))|(?<=[.!?:])\n")
-_META = re.compile(r"^\W*(this|the present)\s+(document|section|report|briefing|paper|note|"
-                   r"guide|page)\b|PLACEHOLDER|:\**\s*$", re.I)
+_META = re.compile(r"^\W*(about this \w+\s+)?(this|the present)\s+(document|section|report|"
+                   r"briefing|paper|note|guide|page)\b|PLACEHOLDER|:\**\s*$|\?", re.I)
+_COUNT_QUESTION = re.compile(r"^\s*(how many|how much|when|what year|what date|which year)\b",
+                             re.I)
 _MARKUP = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|#+\s+|>\s*|\|\s*)")
 
 
@@ -107,6 +109,7 @@ class ExtractiveComposer:
         self.idf = idf
         self.answer_words = answer_words
         self.abstain_threshold = abstain_threshold
+        self._question = ""
 
     def terms(self, question: str) -> dict[str, float]:
         return {t: self.idf(t) for t in self.analyze(question) if t not in QUESTION_WORDS}
@@ -133,20 +136,29 @@ class ExtractiveComposer:
                 < self.abstain_threshold:
             return self.abstain(passages), [], True
         terms = self.terms(retrieval_query or question)
+        self._question = question
         if QUOTE_QUESTION.search(question):
             agreed = [p for p in passages[:3] if p.doc_type in ("messages", "narrative")
                       and (p.status != "superseded" or passages[0] is p)]
             if agreed:
-                return self.quote_agreed(agreed[0])
+                # Of the agreed passages, the one whose section and text best match the
+                # question ("human rights" -> that message), earlier rank breaking ties.
+                best = max(agreed, key=lambda p: (self._coverage(terms, p), -agreed.index(p)))
+                return self.quote_agreed(best)
         limit = self.answer_words * (2 if LIST_QUESTION.search(question) else 1)
         chosen = self.choose(terms, passages, limit)
         if not chosen:
             return self.abstain(passages), [], True
         return self.render(chosen, passages)
 
+    def _coverage(self, terms: dict[str, float], passage: Passage) -> float:
+        present = set(self.analyze(f"{passage.section} {passage.text}"))
+        return sum(w for t, w in terms.items() if t in present)
+
     def choose(self, terms: dict[str, float], passages: Sequence[Passage],
                limit: int) -> list[Sentence]:
         candidates: list[Sentence] = []
+        counting = bool(_COUNT_QUESTION.search(self._question))
         for p_index, passage in enumerate(passages):
             rank_weight = 1.0 / (1.0 + 0.35 * p_index)
             sentences = [x for part in (passage.parts or (passage.text,))
@@ -163,6 +175,8 @@ class ExtractiveComposer:
                 shape = 1.0 if 8 <= length <= 45 else 0.75
                 if _META.search(sentence):
                     shape *= 0.4
+                if counting and re.search(r"\d", sentence):
+                    shape *= 1.3
                 candidates.append(Sentence(p_index, position, sentence,
                                            hit * rank_weight * shape))
         if not candidates:

@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     keyword_weight: float = Field(1.0, ge=0)
     superseded_penalty: float = Field(0.5, ge=0, le=1)
     glossary_penalty: float = Field(0.5, ge=0, le=1)
+    doc_type_boost: float = Field(1.5, ge=1, description="Score factor for the kind of "
+                                  "document a question names (messages, narrative, ...).")
     feedback_docs: int = Field(8, ge=0, le=50, description="Chunks used for pseudo-relevance "
                                "feedback; 0 turns it off.")
     feedback_terms: int = Field(10, ge=0, le=50)

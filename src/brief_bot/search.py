@@ -133,6 +133,13 @@ _DEFINITION_ASKED = re.compile(r"^\s*(what\s+is|what's|what\s+are|what\s+does|de
                                r"\s+(the\s+|a\s+|an\s+)?[\w/\-+.]+(\s+[\w/\-+.]+)?\s*\??\s*$|"
                                r"\b(stand\s+for|acronym|abbreviation|mean|means|definition)\b",
                                re.I)
+# A question that names a kind of document ("our msgs", "the narrative") wants that kind first.
+_DOC_TYPE_ASKED = {
+    "messages": re.compile(r"\b(messages?|msgs?|proposals?|asks?)\b", re.I),
+    "narrative": re.compile(r"\bnarrative\b", re.I),
+    "roadmap": re.compile(r"\b(road-?map|engagement model|engagement plan)\b", re.I),
+    "timeline": re.compile(r"\b(timeline|milestones?)\b", re.I),
+}
 _SUPERSEDED_ASKED = re.compile(r"\b(superseded|earlier|old|older|previous|first draft|draft|"
                                r"2013|history|replaced|changed)\b", re.I)
 
@@ -181,7 +188,10 @@ class HybridRetriever:
             scores = self._feedback(snapshot, expanded, vector, scores, where, mask)
         wants_old = bool(_SUPERSEDED_ASKED.search(query))
         wants_definition = bool(_DEFINITION_ASKED.search(query))
+        wanted_types = {t for t, pattern in _DOC_TYPE_ASKED.items() if pattern.search(query)}
         for row, score in list(scores.items()):
+            if snapshot.rows[row]["doc_type"] in wanted_types:
+                scores[row] = score = score * s.doc_type_boost
             if snapshot.rows[row]["status"] == "superseded" and not wants_old:
                 scores[row] = score * s.superseded_penalty
             if snapshot.rows[row]["doc_type"] == "glossary" and not wants_definition:
