@@ -6,6 +6,8 @@
 cranfield: nDCG@10 (graded: Cleverdon's codes 1..4 as gains 4..1) over the 225 queries for
   plain BM25 (bm25s defaults over the document text), plain dense (MiniLM, cosine), plain
   reciprocal-rank fusion of the two (k=60), and brief-bot's retrieval.
+stages: recall@5 and MRR for dense only, keyword only, fused, + glossary expansion, + feedback,
+  on the starter questions and the external ones.
 external: recall@5, MRR and answer_contains over benchmarks/external_questions.jsonl for
   the baseline a new user would build (langchain's Chroma `similarity_search`, same model,
   1000/200-character chunks; the "answer" is the top chunk), plain fusion over brief-bot's
@@ -174,15 +176,48 @@ def external(questions_path: Path, k: int = 5) -> None:
         print("  not first or missing:", failure)
 
 
+STAGES = {
+    "dense only": {"mode": "dense", "expand": False, "feedback": False},
+    "keyword only": {"mode": "keyword", "expand": False, "feedback": False},
+    "fused": {"mode": "hybrid", "expand": False, "feedback": False},
+    "fused + expansion": {"mode": "hybrid", "expand": True, "feedback": False},
+    "fused + expansion + feedback": {"mode": "hybrid", "expand": True, "feedback": True},
+}
+
+
+def stages(k: int = 5) -> None:
+    """What each retrieval stage adds, on both question sets (recall@k and MRR of sources)."""
+    sets = [("starter", ensure_index("starter", ROOT / "corpus"),
+             ROOT / "tests" / "eval" / "questions.jsonl"),
+            ("external", ensure_index("external", EXTERNAL),
+             ROOT / "benchmarks" / "external_questions.jsonl")]
+    for name, settings, path in sets:
+        bot = BriefBot(settings=settings)
+        items = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        items = [i for i in items if i.get("expected_sources") and not i.get("expect_abstain")]
+        for stage, options in STAGES.items():
+            hits = rr = 0.0
+            for item in items:
+                sources = doc_ranking(bot.search(item["question"], k=k, **options))
+                rank = next((i for i, s in enumerate(sources[:k], 1)
+                             if s in item["expected_sources"]), None)
+                hits += rank is not None
+                rr += 1 / rank if rank else 0
+            print(f"{name:9} {stage:30} recall@{k} {hits / len(items):.4f}  "
+                  f"MRR {rr / len(items):.4f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", choices=["cranfield", "external"])
+    parser.add_argument("which", choices=["cranfield", "external", "stages"])
     parser.add_argument("--questions", type=Path,
                         default=ROOT / "benchmarks" / "external_questions.jsonl")
     args = parser.parse_args()
     if args.which == "cranfield":
         cranfield()
+    elif args.which == "stages":
+        stages()
     else:
         external(args.questions)
 
