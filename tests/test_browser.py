@@ -162,6 +162,8 @@ def browser_page(server: Server, tmp_path_factory: pytest.TempPathFactory):
             page.goto(server.url)
             page.wait_for_selector("#bb-question textarea")
             page.outside_requests = outside  # type: ignore[attr-defined]
+            page.console_messages = []  # type: ignore[attr-defined]
+            page.on("console", lambda m: page.console_messages.append(f"{m.type}: {m.text}"))
             yield page
         finally:
             context.close()
@@ -175,6 +177,21 @@ def ask(page, question: str) -> None:
     page.wait_for_function(
         "n => document.querySelectorAll('#bb-chat [data-testid=\"bot\"]').length > n", arg=before)
     page.wait_for_function("() => document.querySelector('#bb-question textarea').value === ''")
+
+
+def choose_file(page, component: str, path: Path) -> None:
+    """Put a file in a Gradio File component and wait until it shows as uploaded."""
+    shown = (f"() => document.querySelector('{component}').innerText.includes('{path.name}')")
+    for attempt in range(3):
+        page.set_input_files(f"{component} input[type=file]", str(path))
+        try:
+            page.wait_for_function(shown, timeout=20_000)
+            return
+        except Exception:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"browser-upload-retry-{attempt}.png"))
+            print("upload not shown yet; console:", page.console_messages[-10:])
+    raise AssertionError(f"{path.name} never showed in {component}")
 
 
 def last_answer(page):
@@ -224,11 +241,7 @@ def test_ask_cite_feedback_upload_and_answer(server: Server, browser_page) -> No
     assert "notes/glimmerfen-inspection.txt" in page.locator("#bb-docs").inner_text()
     doc = server.corpus.parent / "zorblat-protocol.md"
     doc.write_text(ZORBLAT, encoding="utf-8")
-    with page.expect_file_chooser() as chooser:
-        page.click("#bb-upload button.upload-container")
-    chooser.value.set_files(str(doc))
-    page.wait_for_function("() => document.querySelector('#bb-upload').innerText"
-                           ".includes('zorblat-protocol.md')")
+    choose_file(page, "#bb-upload", doc)
     page.click("#bb-upload-btn")
     page.wait_for_function("() => document.querySelector('#bb-upload-note').innerText"
                            ".includes('uploads/zorblat-protocol.md')")
@@ -275,3 +288,28 @@ def test_script_payload_is_shown_as_text(server: Server, browser_page) -> None:
     assert page.evaluate("typeof window.__xss") == "undefined"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "browser-payload.png"), full_page=True)
+
+
+@pytest.mark.timeout(300)
+def test_first_visit_examples_and_agreed_switch(server: Server, browser_page) -> None:
+    page = browser_page.context.new_page()  # a new visit: a new session, an empty chat
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(server.url)
+        page.wait_for_selector("#bb-question textarea")
+        example = page.get_by_text("What are our messages for the Plenipot?")
+        assert example.is_visible()
+        example.click()
+        page.wait_for_selector('#bb-chat [data-testid="bot"] a.bb-cite')
+        assert "BB agreed messages" in page.locator("#bb-sources details[open]").inner_text()
+
+        page.click("#bb-new")
+        page.wait_for_function("() => !document.querySelector('#bb-chat [data-testid=\"bot\"]')")
+        page.check("#bb-agreed input[type=checkbox]")
+        ask(page, "what should we say about openness of ITU documents?")
+        panel = page.locator("#bb-sources details[open]").inner_text()
+        assert "strategy/agreed-messages.md" in panel
+        paths = page.locator("#bb-sources details[open] code.bb-path").all_inner_texts()
+        assert paths and set(paths) == {"strategy/agreed-messages.md"}
+    finally:
+        page.close()

@@ -49,9 +49,11 @@ EXAMPLE_QUESTIONS = (
 )
 AGREED_MESSAGES = {"doc_type": "messages", "status": "agreed"}
 STATUSES = ("agreed", "draft", "superseded")
-# Questions answered at once; more queue. Retrieval is CPU-bound, so a few at a time is fastest.
+# While an upload is being indexed, the documents tab refreshes its status this often.
+STATUS_POLL_SECONDS = 3.0
 # Queue position updates every few seconds, not to every waiting page after every answer.
 QUEUE_STATUS_SECONDS = 5.0
+# Questions answered at once; more queue. Retrieval is CPU-bound, so a few at a time is fastest.
 ASK_CONCURRENCY = int(os.environ.get("BRIEF_BOT_WEB_CONCURRENCY", "2"))
 
 
@@ -209,8 +211,10 @@ class Page:
 
     # --- documents ----------------------------------------------------------------------------
 
-    def facets(self) -> dict[str, list[str]]:
-        docs = index_stage.documents(self.settings)
+    def facets(self, docs: Sequence[Mapping[str, Any]] | None = None) -> dict[str, list[str]]:
+        """Filter choices from the indexed documents' metadata."""
+        if docs is None:
+            docs = index_stage.documents(self.settings)
         forums: set[str] = set()
         types: set[str] = set()
         statuses: set[str] = set(STATUSES)
@@ -223,6 +227,11 @@ class Page:
                 statuses.add(str(d["status"]))
         return {"forum": sorted(forums, key=str.lower), "doc_type": sorted(types),
                 "status": sorted(statuses)}
+
+    def load_facets(self):
+        """On each visit: filter choices from the index as it is now (uploads add forums)."""
+        facets = self.facets()
+        return tuple(gr.update(choices=facets[k]) for k in ("forum", "doc_type", "status"))
 
     def status_data(self) -> dict[str, Any]:
         try:
@@ -237,7 +246,7 @@ class Page:
 
     def refresh(self):
         data = self.status_data()
-        facets = self.facets()
+        facets = self.facets(data["documents"])
         stale = self.settings.stale_before
         return (render.status_html(data["status"], data["job"], data["error"]),
                 render.documents_html(data["documents"], stale),
@@ -281,7 +290,7 @@ def build_app(settings: Settings, *, bot: BriefBot | None = None) -> gr.Blocks:
         pending_turn = gr.Number(value=-1, visible=False, precision=0)
         pending_vote = gr.Textbox(value="", visible=False)
         answer_json = gr.JSON(visible=False)
-        timer = gr.Timer(2.0, active=False)
+        timer = gr.Timer(STATUS_POLL_SECONDS, active=False)
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=420):
@@ -353,10 +362,12 @@ def build_app(settings: Settings, *, bot: BriefBot | None = None) -> gr.Blocks:
         msg.submit(page.ask, ask_inputs, ask_outputs, api_name="ask", concurrency_id="ask",
                    concurrency_limit=ASK_CONCURRENCY, show_progress="minimal")
         ask_btn.click(page.ask, ask_inputs, ask_outputs, api_visibility="private",
-                      concurrency_id="ask", show_progress="minimal")
+                      concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY,
+                      show_progress="minimal")
         chatbot.example_select(_example_text, None, msg, api_visibility="private",
                                queue=False).then(
-            page.ask, ask_inputs, ask_outputs, api_visibility="private", concurrency_id="ask")
+            page.ask, ask_inputs, ask_outputs, api_visibility="private", concurrency_id="ask",
+            concurrency_limit=ASK_CONCURRENCY, show_progress="minimal")
         clear_outputs = [chatbot, sources, turns, answer_json, pending_turn, pending_vote,
                          fb_box, fb_note]
         for trigger in (new_btn.click, chatbot.clear):
@@ -371,6 +382,8 @@ def build_app(settings: Settings, *, bot: BriefBot | None = None) -> gr.Blocks:
                           [pending_turn, pending_vote, fb_comment, fb_box, fb_note],
                           api_visibility="private", queue=False)
 
+        demo.load(page.load_facets, None, [forum, doc_type, status], api_visibility="private",
+                  queue=False, show_progress="hidden")
         refresh_outputs = [status_box, docs_box, forum, doc_type, status, timer]
         for trigger in (refresh_btn.click, docs_tab.select, timer.tick):
             trigger(page.refresh, None, refresh_outputs, api_visibility="private",
