@@ -153,8 +153,8 @@ def external(questions_path: Path, k: int = 5) -> None:
         docs = baseline.similarity_search(item["question"], k=20)
         ranked = {"baseline": list(dict.fromkeys(d.metadata["source"] for d in docs)),
                   "fusion": plain_rankings(bot, item["question"], 40)["fusion"]}
-        answer = bot.ask(item["question"], k=k)
-        ranked["brief-bot"] = doc_ranking(list(answer.passages))
+        answer = bot.ask(item["question"])
+        ranked["brief-bot"] = doc_ranking(bot.search(item["question"], k=4 * k))
         texts = {"baseline": docs[0].page_content if docs else "",
                  "fusion": "", "brief-bot": answer.text}
         for name, sources in ranked.items():
@@ -198,7 +198,7 @@ def stages(k: int = 5) -> None:
         for stage, options in STAGES.items():
             hits = rr = 0.0
             for item in items:
-                sources = doc_ranking(bot.search(item["question"], k=k, **options))
+                sources = doc_ranking(bot.search(item["question"], k=4 * k, **options))
                 rank = next((i for i, s in enumerate(sources[:k], 1)
                              if s in item["expected_sources"]), None)
                 hits += rank is not None

@@ -124,8 +124,9 @@ class BriefBot:
 
     def search(self, question: str, *, k: int | None = None,
                filters: Mapping[str, Any] | None = None, mode: str = "hybrid",
-               expand: bool | None = None) -> list[Any]:
+               expand: bool | None = None, feedback: bool | None = None) -> list[Any]:
         """Ranked passages only (for evaluation and the sources panel)."""
         snapshot = self.index.get()
         return self.retriever.search(snapshot, question, k=k or self.settings.k,
-                                     filters=filters, mode=mode, expand=expand)
+                                     filters=filters, mode=mode, expand=expand,
+                                     feedback=feedback)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .bot import BriefBot
+from .bot import BriefBot, retrieval_query
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
@@ -44,9 +44,12 @@ def evaluate(bot: BriefBot, items: list[dict[str, Any]], *, k: int = 5) -> dict[
     in_scope = 0
     for item in items:
         history = item.get("history", ())
-        answer = bot.ask(item["question"], history=history, filters=item.get("filters"),
-                         k=max(k, bot.settings.k))
-        sources = distinct_sources(answer.passages)
+        answer = bot.ask(item["question"], history=history, filters=item.get("filters"))
+        # Ranked distinct sources need a deeper list than the few passages an answer uses.
+        query = retrieval_query(item["question"], history)
+        sources = distinct_sources(bot.search(query, k=4 * k, filters=item.get("filters")))
+        if answer.abstained:
+            sources = []
         expected = set(item.get("expected_sources") or [])
         expect_abstain = bool(item.get("expect_abstain"))
         rank = next((i for i, s in enumerate(sources, start=1) if s in expected), None)
