@@ -1,0 +1,172 @@
+"""Index generations on disk: the pointer, manifests, the writer's lock, pruning.
+
+A generation is a folder `gen-YYYYMMDDTHHMMSSffffff/` under the index folder; `CURRENT` names
+the one readers use. Switching is one atomic rename of `CURRENT`; superseded generations stay
+for `grace_seconds` so readers mid-question are not pulled from under.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from .config import Settings
+from .store import ChromaStore, http_client, local_client
+
+
+class _Logs(Protocol):
+    def log(self, message: str) -> None: ...
+
+
+FORMAT = 1
+POINTER = "CURRENT"
+MANIFEST = "manifest.json"
+CHUNKS = "chunks.jsonl"
+GLOSSARY_SOURCE = "glossary/acronyms.csv"
+
+
+class IndexError(RuntimeError):  # noqa: A001 - the index stage's own error, shown to users
+    """A problem a user must act on; the message says what to do."""
+
+
+class NoIndexError(IndexError):
+    pass
+
+
+class DamagedIndexError(IndexError):
+    pass
+
+
+
+# --- pointer, manifest, lock ----------------------------------------------------------------
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def read_pointer(index_dir: Path) -> str | None:
+    try:
+        data = json.loads((index_dir / POINTER).read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (json.JSONDecodeError, OSError, UnicodeDecodeError) as exc:
+        raise DamagedIndexError(
+            f"the index pointer {index_dir / POINTER} is unreadable ({exc}); "
+            "run `brief-bot index --rebuild`") from None
+    name = data.get("generation") if isinstance(data, dict) else None
+    if not isinstance(name, str) or not name.startswith("gen-"):
+        raise DamagedIndexError(f"the index pointer {index_dir / POINTER} names no generation; "
+                                "run `brief-bot index --rebuild`")
+    return name
+
+
+def load_manifest(gen_dir: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((gen_dir / MANIFEST).read_text("utf-8"))
+    except FileNotFoundError:
+        raise DamagedIndexError(f"index generation {gen_dir} is missing or incomplete; "
+                                "run `brief-bot index --rebuild`") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DamagedIndexError(f"index generation {gen_dir} has a damaged manifest ({exc}); "
+                                "run `brief-bot index --rebuild`") from None
+    if manifest.get("format") != FORMAT:
+        raise DamagedIndexError(f"index generation {gen_dir} was built by another version of "
+                                "brief-bot; run `brief-bot index --rebuild`")
+    return manifest
+
+
+def current_generation(index_dir: Path) -> tuple[str, Path, dict[str, Any]] | None:
+    name = read_pointer(index_dir)
+    if name is None:
+        return None
+    gen_dir = index_dir / name
+    return name, gen_dir, load_manifest(gen_dir)
+
+
+@contextlib.contextmanager
+def writer_lock(index_dir: Path, progress: _Logs) -> Iterator[None]:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress.log("another `brief-bot index` is running; waiting for it to finish")
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def open_store(settings: Settings, gen_dir: Path, collection: str, *,
+               create: bool = False) -> ChromaStore:
+    if settings.chroma_url:
+        return ChromaStore(http_client(settings.chroma_url), collection, create=create)
+    return ChromaStore(local_client(gen_dir / "chroma"), collection, create=create)
+
+
+def read_chunks(gen_dir: Path) -> list[dict[str, Any]]:
+    with open(gen_dir / CHUNKS, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def chroma_metadata(row: dict[str, Any]) -> dict[str, Any]:
+    """Chroma takes scalars only: forums become one boolean key each, for `where` filters."""
+    meta = {key: row[key] for key in ("source", "doc_type", "status", "audience", "date")}
+    meta["page"] = row["page"] if row["page"] is not None else -1
+    meta["position"] = row["position"]
+    for forum in row["forum"]:
+        meta[f"forum:{forum}"] = True
+    return meta
+
+
+def activate(index_dir: Path, name: str) -> None:
+    (index_dir / name / "ACTIVATED").write_text(datetime.now(UTC).isoformat())
+    write_atomic(index_dir / POINTER, json.dumps({"generation": name}))
+
+
+def prune(settings: Settings, index_dir: Path) -> None:
+    """Drop abandoned builds, and superseded generations once readers had time to move on."""
+    current = read_pointer(index_dir)
+    gens = sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
+    activated = [g for g in gens if (g / "ACTIVATED").exists() and g.name != current]
+    for gen in gens:
+        if gen.name != current and not (gen / "ACTIVATED").exists():
+            _remove_generation(settings, gen)  # a build that died before its switch
+    superseded = activated[: max(0, len(activated) - (settings.keep_generations - 1))]
+    now = time.time()
+    for gen in superseded:
+        later = [g for g in gens if g.name > gen.name and (g / "ACTIVATED").exists()]
+        retired_at = (later[0] / "ACTIVATED").stat().st_mtime if later else now
+        if now - retired_at >= settings.grace_seconds:
+            _remove_generation(settings, gen)
+
+
+def _remove_generation(settings: Settings, gen_dir: Path) -> None:
+    if settings.chroma_url:
+        with contextlib.suppress(Exception):
+            collection = json.loads((gen_dir / MANIFEST).read_text())["collection"]
+            http_client(settings.chroma_url).delete_collection(collection)
+    shutil.rmtree(gen_dir, ignore_errors=True)
