@@ -132,6 +132,9 @@ def test_damaged_index_names_rebuild(tiny_settings: Settings, hashing: HashingEm
         status(tiny_settings)
     fresh = update(tiny_settings, embedder=hashing, rebuild=True)
     assert fresh.new_generation and status(tiny_settings)["generation"] == fresh.generation
+    shutil.rmtree(tiny_settings.index / fresh.generation / "keyword")
+    with pytest.raises(DamagedIndexError, match="--rebuild"):
+        LiveIndex(tiny_settings).get()
 
 
 class ExplodingEmbedder(HashingEmbedder):

@@ -21,6 +21,7 @@ from .embedding import Embedder
 from .glossary import Glossary
 from .index import (
     CHUNKS,
+    DamagedIndexError,
     IndexError,
     NoIndexError,
     current_generation,
@@ -72,10 +73,19 @@ class Snapshot:
         if not (self.path / CHUNKS).is_file():
             raise IndexError(f"index generation {self.path} is incomplete; "
                              "run `brief-bot index --rebuild`")
-        self.rows = read_chunks(self.path)
+        try:
+            self.rows = read_chunks(self.path)
+            self.keyword = KeywordIndex.load(self.path / "keyword")
+            self.store: ChromaStore = open_store(settings, self.path,
+                                                 self.manifest["collection"])
+        except Exception as exc:  # noqa: BLE001 - any damage below reads the same to a user
+            if settings.chroma_url and "connect" in str(exc).lower():
+                raise IndexError(f"cannot reach the Chroma server at {settings.chroma_url} "
+                                 f"({type(exc).__name__})") from None
+            raise DamagedIndexError(
+                f"index generation {self.path} is damaged ({type(exc).__name__}: "
+                f"{str(exc)[:120]}); run `brief-bot index --rebuild`") from None
         self.row_of = {row["id"]: i for i, row in enumerate(self.rows)}
-        self.keyword = KeywordIndex.load(self.path / "keyword")
-        self.store: ChromaStore = open_store(settings, self.path, self.manifest["collection"])
         self.glossary = Glossary.load(self.path / "glossary.csv")
         self._columns = {key: np.array([_as_set(row.get(key)) for row in self.rows],
                                        dtype=object) for key in FILTER_KEYS}
