@@ -56,6 +56,14 @@ def test_changed_file_reembeds_only_its_new_chunks(tiny_settings: Settings,
     assert any("Open all meetings." in r["text"] for r in changed)
 
 
+def test_copied_files_reuse_vectors(tiny_settings: Settings, hashing: HashingEmbedder) -> None:
+    update(tiny_settings, embedder=hashing)
+    for name in ("copy1", "copy2"):
+        shutil.copytree(tiny_settings.corpus / "briefings", tiny_settings.corpus / name)
+    report = update(tiny_settings, embedder=hashing)
+    assert report.added == 2 and report.embedded == 0 and report.reused > 0
+
+
 def test_touched_but_identical_file_costs_nothing(tiny_settings: Settings,
                                                   hashing: HashingEmbedder) -> None:
     update(tiny_settings, embedder=hashing)

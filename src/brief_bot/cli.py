@@ -34,6 +34,8 @@ Every option can also be set as BRIEF_BOT_<NAME> or in brief-bot.toml.""",
     no_args_is_help=True,
     rich_markup_mode=None,
     add_completion=False,
+    # Plain tracebacks: rich's boxes with local variables could print a token.
+    pretty_exceptions_enable=False,
 )
 
 CorpusOpt = Annotated[Path | None, typer.Option("--corpus", help="Folder of documents "

@@ -108,6 +108,7 @@ class ChromaStore:
             self.collection.delete(ids=list(ids[part]))
 
     def embeddings(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        ids = list(dict.fromkeys(ids))  # Chroma rejects a request naming an id twice
         found: dict[str, np.ndarray] = {}
         for part in _batches(len(ids), self._batch):
             got = self.collection.get(ids=list(ids[part]), include=["embeddings"])
