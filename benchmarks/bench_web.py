@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -152,7 +153,9 @@ def main(argv: list[str] | None = None) -> int:
             port = free_port()
             env = {**os.environ, "BRIEF_BOT_FEEDBACK_DB": str(Path(tmp.name) / "fb.sqlite")}
             exe = Path(sys.executable).with_name("brief-bot")
-            cmd = [str(exe) if exe.exists() else "brief-bot", "serve", "--corpus",
+            # setpriv: the server goes too if this script is killed.
+            guard = ["setpriv", "--pdeathsig", "TERM", "--"] if shutil.which("setpriv") else []
+            cmd = [*guard, str(exe) if exe.exists() else "brief-bot", "serve", "--corpus",
                    str(args.corpus), "--index", str(args.index), "--port", str(port)]
             log = open(Path(tmp.name) / "serve.log", "w")  # noqa: SIM115 - closed below
             server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,

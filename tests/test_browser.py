@@ -28,6 +28,8 @@ from brief_bot.config import Settings
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 BRIEF_BOT = Path(sys.executable).with_name("brief-bot")
+# If pytest itself is killed (a timeout, ^C twice), the server it started goes too.
+DIE_WITH_PARENT = (["setpriv", "--pdeathsig", "TERM", "--"] if shutil.which("setpriv") else [])
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
@@ -93,8 +95,8 @@ def start_server(base: Path, corpus: Path, index: Path, **env_extra: str) -> Ser
     log = base / "serve.log"
     with open(log, "w") as fh:
         proc = subprocess.Popen(
-            [str(BRIEF_BOT), "serve", "--corpus", str(corpus), "--index", str(index),
-             "--port", str(port)],
+            [*DIE_WITH_PARENT, str(BRIEF_BOT), "serve", "--corpus", str(corpus), "--index",
+             str(index), "--port", str(port)],
             cwd=base, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(f"http://127.0.0.1:{port}/", corpus, base / "feedback.sqlite", proc, log)
     deadline = time.monotonic() + 90

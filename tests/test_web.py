@@ -28,6 +28,8 @@ from brief_bot.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 BRIEF_BOT = Path(sys.executable).with_name("brief-bot")
+# If pytest itself is killed (a timeout, ^C twice), the server it started goes too.
+DIE_WITH_PARENT = (["setpriv", "--pdeathsig", "TERM", "--"] if shutil.which("setpriv") else [])
 WCIT = "how was the WCIT internet resolution adopted?"
 
 
@@ -154,8 +156,8 @@ def start_server(base: Path, corpus: Path, index: Path, **env_extra: str) -> Ser
     started = time.perf_counter()
     with open(log, "w") as fh:
         proc = subprocess.Popen(
-            [str(BRIEF_BOT), "serve", "--corpus", str(corpus), "--index", str(index),
-             "--port", str(port)],
+            [*DIE_WITH_PARENT, str(BRIEF_BOT), "serve", "--corpus", str(corpus), "--index",
+             str(index), "--port", str(port)],
             cwd=base, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     server = Server(url, corpus, index, feedback_db, base, proc, log, 0.0)
