@@ -53,8 +53,6 @@ STATUSES = ("agreed", "draft", "superseded")
 STATUS_POLL_SECONDS = 3.0
 # Queue position updates every few seconds, not to every waiting page after every answer.
 QUEUE_STATUS_SECONDS = 5.0
-# Questions answered at once; more queue. Retrieval is CPU-bound, so a few at a time is fastest.
-ASK_CONCURRENCY = int(os.environ.get("BRIEF_BOT_WEB_CONCURRENCY", "2"))
 
 
 def parse_auth(spec: str | None) -> list[tuple[str, str]] | None:
@@ -360,14 +358,14 @@ def build_app(settings: Settings, *, bot: BriefBot | None = None) -> gr.Blocks:
         for trigger in (msg.submit, ask_btn.click):
             trigger(page.flush, *flush_io, api_visibility="private", queue=False)
         msg.submit(page.ask, ask_inputs, ask_outputs, api_name="ask", concurrency_id="ask",
-                   concurrency_limit=ASK_CONCURRENCY, show_progress="minimal")
+                   concurrency_limit=settings.web_concurrency, show_progress="minimal")
         ask_btn.click(page.ask, ask_inputs, ask_outputs, api_visibility="private",
-                      concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY,
+                      concurrency_id="ask", concurrency_limit=settings.web_concurrency,
                       show_progress="minimal")
         chatbot.example_select(_example_text, None, msg, api_visibility="private",
                                queue=False).then(
             page.ask, ask_inputs, ask_outputs, api_visibility="private", concurrency_id="ask",
-            concurrency_limit=ASK_CONCURRENCY, show_progress="minimal")
+            concurrency_limit=settings.web_concurrency, show_progress="minimal")
         clear_outputs = [chatbot, sources, turns, answer_json, pending_turn, pending_vote,
                          fb_box, fb_note]
         for trigger in (new_btn.click, chatbot.clear):
@@ -402,10 +400,10 @@ def build_app(settings: Settings, *, bot: BriefBot | None = None) -> gr.Blocks:
     return demo
 
 
-def _tune_threads() -> None:
+def _tune_threads(settings: Settings) -> None:
     """One torch thread per question: the page answers several questions at once, and on a
     small machine two threads per question only fight each other (and other processes)."""
-    threads = int(os.environ.get("BRIEF_BOT_TORCH_THREADS", "1"))
+    threads = settings.torch_threads
     if threads > 0:
         import torch
 
@@ -418,7 +416,7 @@ def launch(settings: Settings) -> None:
     if settings.host not in ("127.0.0.1", "localhost", "::1") and not auth:
         log.warning("serving on %s without a login; set BRIEF_BOT_AUTH to require one",
                     settings.host)
-    _tune_threads()
+    _tune_threads(settings)
     bot = BriefBot(settings=settings)
     bot.warm_up()
     bot.ask(EXAMPLE_QUESTIONS[5])  # opens the index and the store: the first real answer is fast

@@ -16,9 +16,11 @@ from .search import HybridRetriever, LiveIndex
 
 log = logging.getLogger("brief_bot")
 
-# A follow-up leans on the previous question: short, or pointing back at it.
+# A follow-up leans on the previous question: it opens like one, points back at it, or is too
+# short to stand alone (a few words with no name of its own: "who signed?").
 _FOLLOW_UP = re.compile(r"^\s*(and|what about|how about|also|but|so|then|same)\b|"
                         r"\b(it|its|they|them|their|that|this|those|these|he|she|there)\b", re.I)
+_NAMED = re.compile(r"(?<!^)\b[A-Z][\w-]*|\b[A-Z]{2,}|\d")
 
 
 class BriefBotError(RuntimeError):
@@ -38,11 +40,24 @@ def _user_turns(history: History) -> list[str]:
         if isinstance(item, str):
             turns.append(item)
         elif isinstance(item, Mapping):
-            if item.get("role") == "user" and isinstance(item.get("content"), str):
-                turns.append(item["content"])
+            if item.get("role") == "user":
+                text = _content_text(item.get("content"))
+                if text:
+                    turns.append(text)
         elif isinstance(item, list | tuple) and item and isinstance(item[0], str):
             turns.append(item[0])
     return turns
+
+
+def _content_text(content: Any) -> str:
+    """Message content as text: a string, or Gradio 6 / OpenAI blocks ({"type": "text", ...})."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list | tuple):
+        parts = [c if isinstance(c, str) else c.get("text", "") for c in content
+                 if isinstance(c, str) or (isinstance(c, Mapping) and c.get("type") == "text")]
+        return " ".join(p for p in parts if p)
+    return ""
 
 
 def retrieval_query(question: str, history: History) -> str:
@@ -50,7 +65,8 @@ def retrieval_query(question: str, history: History) -> str:
     turns = _user_turns(history)
     if not turns:
         return question
-    if len(question.split()) <= 6 or _FOLLOW_UP.search(question):
+    words = question.split()
+    if _FOLLOW_UP.search(question) or (len(words) <= 5 and not _NAMED.search(question)):
         return f"{turns[-1]} {question}"
     return question
 

@@ -113,6 +113,10 @@ class Settings(BaseSettings):
         None, description="Documents dated before this are badged as stale."
     )
     upload_max_mb: float = Field(10.0, gt=0)
+    web_concurrency: int = Field(2, ge=1, description="Questions the page answers at once; "
+                                 "retrieval is CPU-bound, so about one per core is fastest.")
+    torch_threads: int = Field(1, ge=0, description="Torch threads per question in the web "
+                               "page (0: torch's default).")
     auth: str | None = Field(None, description="user:password pairs, comma separated.")
 
     # --- Slack ----------------------------------------------------------------------------
