@@ -8,22 +8,17 @@ never runs. A screenshot is written to test-artifacts/browser-chat.png.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
 import sqlite3
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from brief_bot.config import Settings
+
+from .test_web import Server, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -69,59 +64,6 @@ date: 2031-05-01
 The Zorblat protocol was agreed in Reykjavik in 2031. Twelve delegations signed the Zorblat
 protocol at the closing session in Reykjavik, after two years of talks.
 """
-
-
-@dataclass
-class Server:
-    url: str
-    corpus: Path
-    feedback_db: Path
-    proc: subprocess.Popen
-    log: Path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(base: Path, corpus: Path, index: Path, **env_extra: str) -> Server:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEF_BOT_")}
-    env.update({"BRIEF_BOT_FEEDBACK_DB": str(base / "feedback.sqlite"),
-                "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1",
-                "GRADIO_TEMP_DIR": str(base / "gradio-tmp"), **env_extra})
-    log = base / "serve.log"
-    with open(log, "w") as fh:
-        proc = subprocess.Popen(
-            [*DIE_WITH_PARENT, str(BRIEF_BOT), "serve", "--corpus", str(corpus), "--index",
-             str(index), "--port", str(port)],
-            cwd=base, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
-    server = Server(f"http://127.0.0.1:{port}/", corpus, base / "feedback.sqlite", proc, log)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"brief-bot serve exited {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(server.url, timeout=2) as resp:
-                if resp.status == 200:
-                    return server
-        except OSError:
-            pass
-        time.sleep(0.3)
-    stop_server(server)
-    raise TimeoutError(f"brief-bot serve did not answer in 90 s:\n{log.read_text()}")
-
-
-def stop_server(server: Server) -> None:
-    if server.proc.poll() is None:
-        os.killpg(server.proc.pid, signal.SIGTERM)
-        try:
-            server.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.proc.pid, signal.SIGKILL)
-            server.proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")

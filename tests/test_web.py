@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -25,6 +24,8 @@ from pathlib import Path
 import pytest
 
 from brief_bot.config import Settings
+
+from .conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BRIEF_BOT = Path(sys.executable).with_name("brief-bot")
@@ -129,12 +130,6 @@ class Server:
     proc: subprocess.Popen
     log: Path
     startup_s: float
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def copy_index(settings: Settings, base: Path) -> tuple[Path, Path]:
