@@ -83,7 +83,8 @@ class BriefBot:
                  composer: Any | None = None) -> None:
         self.settings = settings or Settings()
         self.embedder = embedder or default_embedder(self.settings.resolved_model_path(),
-                                                     self.settings.embed_batch_size)
+                                                     self.settings.embed_batch_size,
+                                                     self.settings.index / ".encoder")
         self.index = LiveIndex(self.settings)
         self.retriever = HybridRetriever(settings=self.settings, embedder=self.embedder)
         self._llm = composer
@@ -98,7 +99,8 @@ class BriefBot:
 
     def warm_up(self) -> None:
         """Load the model now rather than on the first question."""
-        self.embedder.warm_up()
+        warm = getattr(self.embedder, "warm_up_queries", self.embedder.warm_up)
+        warm()
         self.embedder.embed_query("warm up")
 
     def ask(self, question: str, history: History = (),

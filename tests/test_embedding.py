@@ -1,0 +1,44 @@
+"""The bundled model, offline: document vectors from torch, query vectors from the ONNX export."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from brief_bot.config import Settings
+from brief_bot.embedding import SentenceTransformersEmbedder
+
+
+def test_onnx_query_encoder_matches_torch_and_needs_no_torch(tmp_path: Path) -> None:
+    model = Settings().resolved_model_path()
+    embedder = SentenceTransformersEmbedder(model_path=model, onnx_dir=tmp_path)
+    embedder.warm_up()  # loads torch and exports the ONNX encoder once
+    exported = embedder.onnx_path
+    assert exported is not None and exported.exists()
+    questions = ["how was the WCIT internet resolution adopted?", "TIES?", "word " * 400]
+    torch_vectors = embedder.embed_documents(questions)
+    for question, want in zip(questions, torch_vectors, strict=True):
+        got = embedder.embed_query(question)
+        assert abs(float(np.linalg.norm(got)) - 1.0) < 1e-4
+        assert float(np.dot(got, want)) > 0.9999
+    # A fresh process answering questions loads neither torch nor sentence-transformers.
+    code = ("import sys; from pathlib import Path; "
+            "from brief_bot.embedding import SentenceTransformersEmbedder as E; "
+            f"e = E(model_path=Path({str(model)!r}), onnx_dir=Path({str(tmp_path)!r})); "
+            "v = e.embed_query('what is TIES?'); "
+            "print(len(v), 'torch' in sys.modules, 'sentence_transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.stdout.split() == ["384", "False", "False"], out.stderr[-500:]
+
+
+def test_damaged_onnx_file_falls_back_to_torch(tmp_path: Path) -> None:
+    model = Settings().resolved_model_path()
+    embedder = SentenceTransformersEmbedder(model_path=model, onnx_dir=tmp_path)
+    assert embedder.onnx_path is not None
+    embedder.onnx_path.write_bytes(b"not an onnx model")
+    vector = embedder.embed_query("what is TIES?")
+    assert vector.shape == (384,) and embedder._onnx is None
