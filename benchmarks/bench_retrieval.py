@@ -93,10 +93,13 @@ def cranfield() -> None:
 
 
 class _LCEmbeddings:
-    """The bundled model behind langchain's Embeddings interface, for the baseline."""
+    """The bundled model behind langchain's Embeddings interface, for the baseline: plain
+    sentence-transformers on torch, as a new user would run it (no ONNX query encoder)."""
 
     def __init__(self, bot: BriefBot) -> None:
-        self.embedder = bot.embedder
+        from brief_bot.embedding import SentenceTransformersEmbedder
+
+        self.embedder = SentenceTransformersEmbedder(model_path=bot.settings.resolved_model_path())
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embedder.embed_documents(texts).tolist()
