@@ -109,7 +109,6 @@ class ExtractiveComposer:
         self.idf = idf
         self.answer_words = answer_words
         self.abstain_threshold = abstain_threshold
-        self._question = ""
 
     def terms(self, question: str) -> dict[str, float]:
         return {t: self.idf(t) for t in self.analyze(question) if t not in QUESTION_WORDS}
@@ -136,7 +135,6 @@ class ExtractiveComposer:
                 < self.abstain_threshold:
             return self.abstain(passages), [], True
         terms = self.terms(retrieval_query or question)
-        self._question = question
         if QUOTE_QUESTION.search(question):
             agreed = [p for p in passages[:3] if p.doc_type in ("messages", "narrative")
                       and (p.status != "superseded" or passages[0] is p)]
@@ -146,7 +144,8 @@ class ExtractiveComposer:
                 best = max(agreed, key=lambda p: (self._coverage(terms, p), -agreed.index(p)))
                 return self.quote_agreed(best)
         limit = self.answer_words * (2 if LIST_QUESTION.search(question) else 1)
-        chosen = self.choose(terms, passages, limit)
+        chosen = self.choose(terms, passages, limit,
+                             counting=bool(_COUNT_QUESTION.search(question)))
         if not chosen:
             return self.abstain(passages), [], True
         return self.render(chosen, passages)
@@ -155,10 +154,11 @@ class ExtractiveComposer:
         present = set(self.analyze(f"{passage.section} {passage.text}"))
         return sum(w for t, w in terms.items() if t in present)
 
-    def choose(self, terms: dict[str, float], passages: Sequence[Passage],
-               limit: int) -> list[Sentence]:
+    def choose(self, terms: dict[str, float], passages: Sequence[Passage], limit: int, *,
+               counting: bool = False) -> list[Sentence]:
+        """The best sentences within `limit` words; `counting` (a how-many or when question)
+        favours sentences with numbers."""
         candidates: list[Sentence] = []
-        counting = bool(_COUNT_QUESTION.search(self._question))
         for p_index, passage in enumerate(passages):
             rank_weight = 1.0 / (1.0 + 0.35 * p_index)
             sentences = [x for part in (passage.parts or (passage.text,))
