@@ -59,6 +59,7 @@ class SentenceTransformersEmbedder:
         self._model = None
         self._tokenizer = None
         self._onnx = None
+        self._queries_ready = False
         self._lock = threading.Lock()
 
     @property
@@ -72,12 +73,20 @@ class SentenceTransformersEmbedder:
     def warm_up_queries(self) -> None:
         """Ready for questions: the ONNX encoder if there is one (no torch import at all),
         otherwise the torch model, exporting the ONNX encoder for next time."""
-        if self._onnx is not None or self._model is not None:
+        if self._onnx is not None or self._queries_ready:
             return
+        self._queries_ready = True
         path = self.onnx_path
         if path is not None and path.exists() and self._load_onnx(path):
             return
         self.warm_up()
+        # Made here, by a process about to answer questions, not by the indexer: indexing time
+        # stays the encoder's own, and a damaged export is replaced.
+        if path is not None:
+            path.unlink(missing_ok=True)
+            self._export_onnx(path)
+            if path.exists():
+                self._load_onnx(path)
 
     def warm_up(self) -> None:
         if self._model is not None:
@@ -94,12 +103,6 @@ class SentenceTransformersEmbedder:
                 model = SentenceTransformer(str(self.model_path), device="cpu")
                 self.dimensions = int(model.get_embedding_dimension() or 384)
                 self._model = model
-        path = self.onnx_path
-        if path is not None and self._onnx is None:
-            if not path.exists():
-                self._export_onnx(path)
-            if path.exists():
-                self._load_onnx(path)
 
     def _export_onnx(self, path: Path) -> None:
         from .onnx_encoder import export
