@@ -1,4 +1,5 @@
-"""The bundled model, offline: document vectors from torch, query vectors from the ONNX export."""
+"""The bundled model, offline: torch until the ONNX export exists, then ONNX for queries and
+documents alike, with the same vectors."""
 
 from __future__ import annotations
 
@@ -33,6 +34,20 @@ def test_onnx_query_encoder_matches_torch_and_needs_no_torch(tmp_path: Path) -> 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)
     assert out.stdout.split() == ["384", "False", "False"], out.stderr[-500:]
+    # Nor does a fresh process indexing documents; its batches (padded, longest first) give the
+    # vectors torch gives, in the order of the input.
+    np.save(tmp_path / "torch.npy", torch_vectors)
+    code = ("import sys, json, numpy as np; from pathlib import Path; "
+            "from brief_bot.embedding import SentenceTransformersEmbedder as E; "
+            f"e = E(model_path=Path({str(model)!r}), onnx_dir=Path({str(tmp_path)!r}), "
+            "batch_size=2); "
+            f"v = e.embed_documents({questions!r}); "
+            f"want = np.load({str(tmp_path / 'torch.npy')!r}); "
+            "print(e.document_backend, float((v * want).sum(1).min()) > 0.9999, "
+            "'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.stdout.split() == ["onnx", "True", "False"], out.stderr[-500:]
 
 
 def test_damaged_onnx_file_is_replaced(tmp_path: Path) -> None:

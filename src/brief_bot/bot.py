@@ -84,7 +84,7 @@ class BriefBot:
         self.settings = settings or Settings()
         self.embedder = embedder or default_embedder(self.settings.resolved_model_path(),
                                                      self.settings.embed_batch_size,
-                                                     self.settings.index / ".encoder")
+                                                     self.settings.encoder_cache)
         self.index = LiveIndex(self.settings)
         self.retriever = HybridRetriever(settings=self.settings, embedder=self.embedder)
         self._llm = composer

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     model_path: Path | None = Field(
         None, description="Sentence-transformers model folder; the bundled MiniLM if unset."
     )
+    encoder_cache: Path = Field(
+        default_factory=lambda: Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        / "brief-bot",
+        description="Where the ONNX export of the model is kept, shared by every index on this "
+        "machine (made once; then neither indexing nor answering imports torch).")
 
     # --- loading and splitting ----------------------------------------------------------
     max_file_mb: float = Field(25.0, gt=0, description="Files larger than this are skipped.")

@@ -98,6 +98,7 @@ class UpdateReport:
     generation: str | None = None
     new_generation: bool = False
     embed_seconds: float = 0.0
+    encoder: str = ""  # "onnx" or "torch" when this run embedded anything
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -187,7 +188,7 @@ def update(settings: Settings, *, rebuild: bool = False, embedder: Embedder | No
         raise IndexError(f"corpus folder not found: {settings.corpus} "
                          "(set --corpus or BRIEF_BOT_CORPUS)")
     embedder = embedder or default_embedder(settings.resolved_model_path(),
-                                            settings.embed_batch_size, settings.index / ".encoder")
+                                            settings.embed_batch_size, settings.encoder_cache)
     index_dir = settings.index
     with writer_lock(index_dir, progress):
         current = None
@@ -269,6 +270,7 @@ def _build(settings: Settings, embedder: Embedder,
     progress.phase("embedding chunks", len(todo))
     t0 = time.perf_counter()
     if todo:
+        report.encoder = getattr(embedder, "document_backend", "") or type(embedder).__name__
         vectors[todo] = embedder.embed_documents([new_texts[i] for i in todo],
                                                  progress=progress.advance)
     report.embed_seconds = round(time.perf_counter() - t0, 3)

@@ -1,6 +1,6 @@
-"""The query encoder as ONNX: the same MiniLM, mean pooling and normalisation, run by
-onnxruntime with the Rust tokenizer, so answering a question needs neither torch nor
-sentence-transformers once the export exists."""
+"""The encoder as ONNX: the same MiniLM, mean pooling and normalisation, run by onnxruntime
+with the Rust tokenizer, so neither answering a question nor indexing needs torch or
+sentence-transformers once the export exists (importing them is ~10 s of every run)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def export(model: Any, path: Path) -> None:
                           opset_version=17, dynamo=False)
     probe = "How was the WCIT internet resolution adopted?"
     want = model.encode([probe], normalize_embeddings=True, show_progress_bar=False)[0]
-    got = OnnxQueryEncoder(tmp, Path(model.tokenizer.name_or_path) / "tokenizer.json").encode(
+    got = OnnxEncoder(tmp, Path(model.tokenizer.name_or_path) / "tokenizer.json").encode(
         probe)
     if float(np.dot(want, got)) < 0.9999:
         tmp.unlink(missing_ok=True)
@@ -53,7 +53,7 @@ def export(model: Any, path: Path) -> None:
     os.replace(tmp, path)
 
 
-class OnnxQueryEncoder:
+class OnnxEncoder:
     def __init__(self, path: Path, tokenizer_json: Path, *, threads: int = 1) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -72,3 +72,15 @@ class OnnxQueryEncoder:
         feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids),
                  "token_type_ids": np.zeros_like(ids)}
         return self.session.run(None, feeds)[0][0].astype(np.float32)
+
+    def encode_batch(self, texts: list[str]) -> np.ndarray:
+        """One padded batch; callers group texts of like length so padding stays small."""
+        encodings = self.tokenizer.encode_batch(texts)
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(texts), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, enc in enumerate(encodings):
+            ids[row, : len(enc.ids)] = enc.ids
+            mask[row, : len(enc.ids)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        return self.session.run(None, feeds)[0].astype(np.float32)
