@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_index.py            # external docs and Cranfield
     .venv/bin/python benchmarks/bench_index.py --only external
+    .venv/bin/python benchmarks/bench_index.py --torch      # as on a machine with no ONNX export
 
 For each corpus: a fresh `brief-bot index` in a child process (files/s, chunks/s, peak RSS), then
 the raw encoder on exactly the chunk texts that run embedded, in this process, and the ratio
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -76,7 +78,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=["external", "cranfield"])
+    parser.add_argument("--torch", action="store_true",
+                        help="Measure a machine without the ONNX export (torch does the work).")
     args = parser.parse_args()
+    settings = Settings()
+    if args.torch:
+        os.environ["BRIEF_BOT_ENCODER_CACHE"] = str(CACHE / "no-encoder")
+    else:
+        # Any machine that has answered a question has the export; make it if this one has not.
+        SentenceTransformersEmbedder(model_path=settings.resolved_model_path(),
+                                     onnx_dir=settings.encoder_cache).warm_up_queries()
     if args.only in (None, "external"):
         bench("external", EXTERNAL)
     if args.only in (None, "cranfield"):
