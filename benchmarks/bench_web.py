@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -103,7 +104,27 @@ def run_session(url: str, index: int, questions: int, latencies: list[float],
     client.close()
 
 
-def bench(url: str, sessions: int, questions: int) -> dict:
+def cpu_seconds(pid: int | None) -> float:
+    """CPU time (user + system) of a process so far; this one's when pid is None."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    # The server and its answering processes: every live process descended from pid.
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+    tree, grew = {pid}, True
+    while grew:
+        more = {p for p, f in stats.items() if int(f[1]) in tree} - tree
+        tree |= more
+        grew = bool(more)
+    ticks = sum(int(stats[p][11]) + int(stats[p][12]) for p in tree if p in stats)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def bench(url: str, sessions: int, questions: int, server_pid: int | None = None) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -116,9 +137,13 @@ def bench(url: str, sessions: int, questions: int) -> dict:
     with contextlib.suppress(threading.BrokenBarrierError):
         start.wait(timeout=120)
     began = time.perf_counter()
+    client_cpu = cpu_seconds(None)
+    server_cpu = cpu_seconds(server_pid) if server_pid else 0.0
     for t in threads:
         t.join(timeout=600)
     wall = time.perf_counter() - began
+    client_cpu = cpu_seconds(None) - client_cpu
+    server_cpu = cpu_seconds(server_pid) - server_cpu if server_pid else None
     return {
         "sessions": sessions, "questions_per_session": questions,
         "answers": len(latencies), "errors": len(errors), "error_samples": errors[:5],
@@ -129,6 +154,11 @@ def bench(url: str, sessions: int, questions: int) -> dict:
         "wall_s": round(wall, 2),
         "answers_per_s": round(len(latencies) / wall, 2) if wall else None,
         "cpus": os.cpu_count(),
+        # Where the two cores went: the clients share the machine with the server here.
+        "server_cpu_ms_per_answer": round(1000 * server_cpu / len(latencies), 1)
+        if server_cpu is not None and latencies else None,
+        "client_cpu_ms_per_answer": round(1000 * client_cpu / len(latencies), 1)
+        if latencies else None,
     }
 
 
@@ -162,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
                                       start_new_session=True)
             url = f"http://127.0.0.1:{port}/"
             startup = round(wait_http(url, 120), 2)
-        result = bench(url, args.sessions, args.questions)
+        result = bench(url, args.sessions, args.questions,
+                       server.pid if server is not None else None)
         result["server_startup_s"] = startup
     finally:
         if server is not None:
@@ -181,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"latency p50 {result['p50_s']} s, p95 {result['p95_s']} s, max {result['max_s']} "
               f"s; {result['answers_per_s']} answers/s over {result['wall_s']} s "
               f"on {result['cpus']} CPUs")
+        print(f"CPU per answer: server {result['server_cpu_ms_per_answer']} ms, "
+              f"clients {result['client_cpu_ms_per_answer']} ms")
         for sample in result["error_samples"]:
             print("  error:", sample)
     failed = result["errors"] > 0 or (args.max_p95 is not None and result["p95_s"] is not None

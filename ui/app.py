@@ -21,6 +21,11 @@ from brief_bot.config import force_offline
 
 force_offline()
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+# Gradio rebuilds a pandas summary of every past event after each event, for its API page's
+# timings (local, not telemetry): a cost that grows with the server's age. Every 1,000 events
+# over the last 1,000 is plenty.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
 
 import gradio as gr  # noqa: E402
 
@@ -119,7 +124,7 @@ def _example_text(evt: gr.SelectData) -> str:
 class Page:
     """The page's handlers, bound to one bot, one feedback store and one index job."""
 
-    def __init__(self, settings: Settings, bot: BriefBot) -> None:
+    def __init__(self, settings: Settings, bot: BriefBot | Any) -> None:
         self.settings = settings
         self.bot = bot
         self.store = FeedbackStore(settings.feedback_db)
@@ -274,8 +279,9 @@ class Page:
         return "\n\n".join(lines), None, gr.Timer(active=self.job.running)
 
 
-def build_app(settings: Settings, *, bot: BriefBot | None = None) -> gr.Blocks:
-    """The page for these settings; pass `bot` to share one (already warmed) bot."""
+def build_app(settings: Settings, *, bot: BriefBot | Any | None = None) -> gr.Blocks:
+    """The page for these settings; pass `bot` (a `BriefBot` or a `BotPool`) to share one
+    already warmed."""
     bot = bot or BriefBot(settings=settings)
     page = Page(settings, bot)
     facets = page.facets()
@@ -402,12 +408,13 @@ def build_app(settings: Settings, *, bot: BriefBot | None = None) -> gr.Blocks:
 
 def _tune_threads(settings: Settings) -> None:
     """One torch thread per question: the page answers several questions at once, and on a
-    small machine two threads per question only fight each other (and other processes)."""
+    small machine two threads per question only fight each other (and other processes).
+
+    Torch is only loaded when there is no ONNX export yet; the variable reaches it (and the
+    answering processes) without importing it here."""
     threads = settings.torch_threads
     if threads > 0:
-        import torch
-
-        torch.set_num_threads(threads)
+        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
 
 
 def launch(settings: Settings) -> None:
@@ -417,9 +424,16 @@ def launch(settings: Settings) -> None:
         log.warning("serving on %s without a login; set BRIEF_BOT_AUTH to require one",
                     settings.host)
     _tune_threads(settings)
-    bot = BriefBot(settings=settings)
-    bot.warm_up()
-    bot.ask(EXAMPLE_QUESTIONS[5])  # opens the index and the store: the first real answer is fast
+    bot: Any
+    if settings.web_workers > 0:
+        from brief_bot.pool import BotPool
+
+        bot = BotPool(settings=settings, workers=settings.web_workers)
+        bot.start()  # warm workers: the first real answer is fast
+    else:
+        bot = BriefBot(settings=settings)
+        bot.warm_up()
+        bot.ask(EXAMPLE_QUESTIONS[5])  # opens the index and the store
     demo = build_app(settings, bot=bot)
     demo.queue(default_concurrency_limit=4, max_size=256,
                status_update_rate=QUEUE_STATUS_SECONDS)

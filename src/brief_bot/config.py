@@ -122,6 +122,9 @@ class Settings(BaseSettings):
                                  "retrieval is CPU-bound, so about one per core is fastest.")
     torch_threads: int = Field(1, ge=0, description="Torch threads per question in the web "
                                "page (0: torch's default).")
+    web_workers: int = Field(2, ge=0, description="Processes answering the page's questions "
+                             "(answering holds the GIL: one process uses about one core); 0 "
+                             "answers in the page's own process.")
     auth: str | None = Field(None, description="user:password pairs, comma separated.")
 
     # --- Slack ----------------------------------------------------------------------------

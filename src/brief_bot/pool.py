@@ -1,0 +1,113 @@
+"""`BriefBot.ask` in worker processes: how a busy door uses more than one core.
+
+Answering is mostly Python (fusion, priors, sentence choice) and holds the GIL, so one process
+answers about 20 questions a second however many cores it has, and a page with many people on
+it queues behind that. `BotPool` has the same `ask` as `BriefBot` and runs it in `workers`
+processes, each with its own `BriefBot` over the same index (each follows the generation
+pointer, so a rebuild reaches all of them without a restart):
+
+    pool = BotPool(settings=Settings(), workers=2)
+    pool.start()                       # spawns and warms the workers; raises BriefBotError
+    answer = pool.ask("what are our messages for the plenipot?")
+    pool.close()
+
+A worker that dies (killed, out of memory) is replaced and the question asked again once.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from .answer import Answer
+from .bot import BriefBot, BriefBotError, History
+from .config import Settings
+
+log = logging.getLogger("brief_bot")
+
+_bot: BriefBot | None = None  # one per worker process
+_settings: Settings | None = None
+
+
+def _start_worker(settings: Settings, log_level: str) -> None:
+    global _bot, _settings
+    _settings = settings
+    logging.basicConfig(level=log_level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        bot = BriefBot(settings=settings)
+        bot.warm_up()
+        bot.ask("warm up: what is the ITU?")  # opens the index and the store
+    except BriefBotError:
+        return  # answered per question, with the message the user can act on
+    _bot = bot
+
+
+def _ask(question: str, history: History, filters: Mapping[str, Any] | None,
+         k: int | None) -> Answer:
+    global _bot
+    if _bot is None:
+        _bot = BriefBot(settings=_settings)  # raises the BriefBotError to show the user
+    return _bot.ask(question, history, filters, k=k)
+
+
+def _ready() -> bool:
+    return _bot is not None
+
+
+class BotPool:
+    def __init__(self, *, settings: Settings, workers: int) -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1 (use BriefBot itself for none)")
+        self.settings = settings
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        # spawn, not fork: the parent has threads (the web server) and onnxruntime loaded.
+        return ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(self.settings, logging.getLevelName(log.getEffectiveLevel())))
+
+    def start(self) -> None:
+        """Spawn every worker now and wait until each has its model and index open."""
+        with self._lock:
+            if self._executor is None:
+                self._executor = self._new_executor()
+            executor = self._executor
+        # One task per worker: each submit while none is idle spawns another process.
+        ready = [executor.submit(_ready) for _ in range(self.workers)]
+        if not all(f.result(timeout=300) for f in ready):
+            # Re-raise the reason (no index, damaged index) as the user would see it.
+            self.ask("what is the ITU?")
+
+    def ask(self, question: str, history: History = (),
+            filters: Mapping[str, Any] | None = None, *, k: int | None = None) -> Answer:
+        for attempt in (1, 2):
+            with self._lock:
+                if self._executor is None:
+                    self._executor = self._new_executor()
+                executor = self._executor
+            try:
+                return executor.submit(_ask, question, list(history),
+                                       dict(filters) if filters else None, k).result()
+            except BrokenProcessPool:
+                log.warning("an answering process died; starting a new one (attempt %d)",
+                            attempt)
+                with self._lock:
+                    if self._executor is executor:
+                        self._executor = None
+                executor.shutdown(wait=False, cancel_futures=True)
+        raise BriefBotError("the answering processes keep failing; see the server log")
+
+    def close(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)

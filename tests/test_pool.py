@@ -1,0 +1,66 @@
+"""`BotPool`: the same answers as `BriefBot`, from worker processes that survive being killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from brief_bot.bot import BriefBot, BriefBotError
+from brief_bot.config import Settings
+from brief_bot.pool import BotPool
+
+
+def _children() -> set[int]:
+    me = os.getpid()
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == me:
+                found.add(int(entry.name))
+    return found
+
+
+def test_pool_answers_like_the_bot_and_replaces_a_dead_worker(starter_settings: Settings,
+                                                              starter_bot: BriefBot) -> None:
+    before = _children()
+    pool = BotPool(settings=starter_settings, workers=2)
+    try:
+        pool.start()
+        assert pool._executor is not None
+        workers = set(pool._executor._processes)  # type: ignore[attr-defined]
+        # Spawned and warmed up front, not on the first question.
+        assert len(workers) == 2 and workers <= _children() - before
+        question = "how was the WCIT internet resolution adopted?"
+        history = [{"role": "user", "content": "what happened at WCIT-12?"}]
+        want = starter_bot.ask(question, history, {"status": ["agreed", "draft", "current"]})
+        got = pool.ask(question, history, {"status": ["agreed", "draft", "current"]})
+        assert got.text == want.text
+        assert [c.quote for c in got.citations] == [c.quote for c in want.citations]
+        # A worker killed mid-service (out of memory, an operator) costs no question.
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+        again = pool.ask(question)
+        assert again.citations and not again.abstained
+        with pytest.raises(BriefBotError):
+            pool.ask("what is TIES?", filters={"colour": "blue"})  # the error crosses back
+    finally:
+        pool.close()
+
+
+def test_pool_without_an_index_says_what_to_do(tmp_path: Path) -> None:
+    settings = Settings(corpus=tmp_path, index=tmp_path / "indexes")
+    pool = BotPool(settings=settings, workers=1)
+    try:
+        with pytest.raises(BriefBotError, match="brief-bot index"):
+            pool.start()
+    finally:
+        pool.close()
