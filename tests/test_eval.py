@@ -99,3 +99,32 @@ def test_superseded_ranks_below_agreed_but_stays_findable(starter_bot) -> None: 
 def test_filters_apply(starter_bot) -> None:  # type: ignore[no-untyped-def]
     answer = starter_bot.ask("openness", filters={"forum": "CWG-Internet", "status": "agreed"})
     assert answer.passages and all("CWG-Internet" in p.forum for p in answer.passages)
+
+
+def test_answer_types_and_sentences() -> None:
+    from brief_bot.answer import answer_type, split_sentences
+
+    assert split_sentences("R.N. Jha of the DoT led the Indian delegation. The U.S. Department "
+                           "of Commerce ended the contract. Mr. Kramer spoke for it.") == [
+        "R.N. Jha of the DoT led the Indian delegation.",
+        "The U.S. Department of Commerce ended the contract.",
+        "Mr. Kramer spoke for it."]
+    cases = {
+        "When did the European Parliament pass it?": ("On 22 November 2012 it passed.",
+                                                      "It passed a resolution."),
+        "On what dates was the IGF held?": ("It met on 2-5 September 2014.", "It met in Istanbul."),
+        "How long is the Last Call?": ("Last Call is a four-week period.",
+                                       "Last Call is a period for comments."),
+        "How many countries signed the ITRs?": ("Eighty-nine countries signed, 55 did not.",
+                                                "Many countries signed them."),
+        "Who led the Indian delegation?": ("The delegation was led by R.N. Jha of the DoT.",
+                                           "The delegation was led by a secretary."),
+        "In which city was the meeting held?": ("The meeting was held in Buenos Aires.",
+                                                "the meeting was held by video."),
+    }
+    for question, (gives, does_not) in cases.items():
+        wanted = answer_type(question)
+        assert wanted is not None, question
+        assert wanted.search(gives), (question, gives)
+        assert not wanted.search(does_not), (question, does_not)
+    assert answer_type("What is the CWG-Internet?") is None

@@ -30,12 +30,49 @@ QUOTE_QUESTION = re.compile(r"\b(message|messages|msgs?|narrative|proposals?|ask
                             r"talking points|lines?|position|positions)\b", re.I)
 # Sentence ends, blank lines, and line breaks before list items or after a full stop; a bare
 # line break (wrapped PDF text) stays inside its sentence.
-_SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[*_A-Z0-9])|\n\s*\n+|"
+# Not after an initial or a title ("R.N. Jha", "U.S. Department", "Mr. Kramer").
+_SENTENCE = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)(?<!\b(?:Mr|Ms|Dr|St|No|Nr|vs)\.)(?<!\bMrs\.)"
+                       r"[\"')\]]*\s+(?=[\"'(\[*_A-Z0-9])|\n\s*\n+|"
                        r"\n(?=\s*(?:[-*+]\s|\d+[.)]\s|#|>|\|))|(?<=[.!?:])\n")
 _META = re.compile(r"^\W*(about this \w+\s+)?(this|the present)\s+(document|section|report|"
                    r"briefing|paper|note|guide|page)\b|PLACEHOLDER|:\**\s*$|\?", re.I)
-_COUNT_QUESTION = re.compile(r"^\s*(how many|how much|when|what year|what date|which year)\b",
-                             re.I)
+TYPE_BOOST = 1.5
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                 r"forty|fifty|hundred|thousand|million|billion|half|third|quarter|dozen")
+# What kind of answer a question asks for, and what a sentence that gives one contains. A
+# sentence with the question's words *and* the kind of thing asked for is the likely answer; the
+# term match alone often prefers a sentence that restates the question.
+ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
+    ("date",
+     re.compile(r"\b(when|(what|which)\s+(date|dates|day|year|month))\b", re.I),
+     re.compile(rf"\b(1[89]\d\d|20\d\d)\b|\b{_MONTH}\s+\d|\b\d{{1,2}}\s*{_MONTH}")),
+    ("duration",
+     re.compile(r"\bhow\s+long\b", re.I),
+     re.compile(rf"\b(\d+|{_NUMBER_WORDS})[\s-]+(hour|day|week|month|year)s?\b", re.I)),
+    ("number",
+     re.compile(r"\b(how\s+many|how\s+much|total\s+number|(what|which)\s+(number|proportion|"
+                r"percentage|share|fraction|portion))\b", re.I),
+     re.compile(rf"\d|\b({_NUMBER_WORDS})\b|per\s?cent", re.I)),
+    ("person",
+     re.compile(r"^\s*(\w+\s+){0,2}(who|whom|whose)\b", re.I),
+     # Two capitalised words (or initials and a name) inside the sentence: "Houlin Zhao",
+     # "R.N. Jha".
+     re.compile(r"(?<=[\s(,])(?:[A-Z]\.\s?)+[A-Z][a-z]+|(?<=[\s(,])[A-Z][a-z]+\s+"
+                r"(?:[A-Z]\.\s)?[A-Z][a-z]+")),
+    ("place",
+     re.compile(r"\b(where|(what|which)\s+(city|cities|country|countries|town|place|capital|"
+                r"nation|nations|venue))\b", re.I),
+     re.compile(r"(?<=[\s(,])[A-Z][a-z]{2,}")),
+)
+
+
+def answer_type(question: str) -> re.Pattern[str] | None:
+    """What a sentence answering `question` must contain (a date, a number, a name), if known."""
+    for _name, asks, gives in ANSWER_TYPES:
+        if asks.search(question):
+            return gives
+    return None
 _MARKUP = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|#+\s+|>\s*|\|\s*)")
 
 
@@ -144,8 +181,7 @@ class ExtractiveComposer:
                 best = max(agreed, key=lambda p: (self._coverage(terms, p), -agreed.index(p)))
                 return self.quote_agreed(best)
         limit = self.answer_words * (2 if LIST_QUESTION.search(question) else 1)
-        chosen = self.choose(terms, passages, limit,
-                             counting=bool(_COUNT_QUESTION.search(question)))
+        chosen = self.choose(terms, passages, limit, wanted=answer_type(question))
         if not chosen:
             return self.abstain(passages), [], True
         return self.render(chosen, passages)
@@ -155,9 +191,9 @@ class ExtractiveComposer:
         return sum(w for t, w in terms.items() if t in present)
 
     def choose(self, terms: dict[str, float], passages: Sequence[Passage], limit: int, *,
-               counting: bool = False) -> list[Sentence]:
-        """The best sentences within `limit` words; `counting` (a how-many or when question)
-        favours sentences with numbers."""
+               wanted: re.Pattern[str] | None = None) -> list[Sentence]:
+        """The best sentences within `limit` words; `wanted` (see `answer_type`) favours
+        sentences that hold the kind of thing asked for."""
         candidates: list[Sentence] = []
         for p_index, passage in enumerate(passages):
             rank_weight = 1.0 / (1.0 + 0.35 * p_index)
@@ -175,8 +211,8 @@ class ExtractiveComposer:
                 shape = 1.0 if 8 <= length <= 45 else 0.75
                 if _META.search(sentence):
                     shape *= 0.4
-                if counting and re.search(r"\d", sentence):
-                    shape *= 1.3
+                if wanted is not None and wanted.search(sentence):
+                    shape *= TYPE_BOOST
                 candidates.append(Sentence(p_index, position, sentence,
                                            hit * rank_weight * shape))
         if not candidates:
