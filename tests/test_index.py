@@ -126,6 +126,12 @@ def test_status_reports_corpus_changes(tiny_settings: Settings, hashing: Hashing
     assert info["changes_since"] == {"new": ["new.md"], "changed": ["notes.txt"],
                                      "deleted": ["briefings/wcit.md"]}
     assert info["documents"] == 3 and info["chunks"] > 0
+    # Status remembers hashes by size and mtime (the page polls it); a sidecar-only edit after
+    # a status call is still seen.
+    sidecar_of = next(p for p in tiny_settings.corpus.rglob("*.md") if p.name != "new.md")
+    sidecar_of.with_name(sidecar_of.name + ".meta.yaml").write_text("status: draft\n")
+    changed = status(tiny_settings)["changes_since"]["changed"]
+    assert sidecar_of.relative_to(tiny_settings.corpus).as_posix() in changed
 
 
 def test_damaged_index_names_rebuild(tiny_settings: Settings, hashing: HashingEmbedder) -> None:

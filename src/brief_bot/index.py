@@ -32,6 +32,7 @@ import numpy as np
 from .config import Settings
 from .corpus import (
     CHUNKER_VERSION,
+    SIDECAR_SUFFIX,
     Document,
     content_hash,
     discover,
@@ -361,6 +362,26 @@ def _manifest(settings: Settings, embedder: Embedder, name: str, collection: str
 # --- status ----------------------------------------------------------------------------------
 
 
+# (path, size, mtime_ns of the file and its sidecar) -> hash, for `status` only: the web page
+# polls it every few seconds and re-reading a large corpus each time would load the disk. An
+# update always hashes the bytes themselves.
+_STATUS_HASHES: dict[tuple[Any, ...], str] = {}
+
+
+def _status_hash(path: Path) -> str:
+    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+    stat = path.stat()
+    side = sidecar.stat() if sidecar.is_file() else None
+    key = (str(path), stat.st_size, stat.st_mtime_ns,
+           side and side.st_size, side and side.st_mtime_ns)
+    digest = _STATUS_HASHES.get(key)
+    if digest is None:
+        if len(_STATUS_HASHES) > 200_000:
+            _STATUS_HASHES.clear()
+        digest = _STATUS_HASHES[key] = _file_hash(path, path.read_bytes())
+    return digest
+
+
 def status(settings: Settings) -> dict[str, Any]:
     """The serving generation and what changed in the corpus since it was built."""
     current = current_generation(settings.index)
@@ -373,7 +394,7 @@ def status(settings: Settings) -> dict[str, Any]:
         for source, path in discover(settings.corpus):
             seen.add(source)
             try:
-                digest = _file_hash(path, path.read_bytes())
+                digest = _status_hash(path)
             except OSError:
                 continue
             known = manifest["files"].get(source) or manifest["skipped"].get(source)
