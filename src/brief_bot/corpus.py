@@ -284,3 +284,8 @@ def load_document(path: Path, source: str, *, chunk_size: int = 150, overlap: in
 def sidecar_bytes(path: Path) -> bytes:
     sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
     return sidecar.read_bytes() if sidecar.is_file() else b""
+
+
+def file_hash(path: Path, data: bytes) -> str:
+    # The sidecar is part of a document's identity: editing only its metadata re-indexes it.
+    return content_hash(data + b"\0sidecar\0" + sidecar_bytes(path))

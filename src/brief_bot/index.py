@@ -29,16 +29,15 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .catalog import documents, status  # noqa: F401 - `index.status` for the doors
 from .config import Settings
 from .corpus import (
     CHUNKER_VERSION,
-    SIDECAR_SUFFIX,
     Document,
-    content_hash,
     discover,
+    file_hash,
     load_document,
     model_text,
-    sidecar_bytes,
 )
 from .embedding import Embedder, default_embedder
 from .generations import (  # noqa: F401 - re-exported: the index stage's public surface
@@ -119,11 +118,6 @@ class _Scan:
     unchanged: list[str] = field(default_factory=list)
 
 
-def _file_hash(path: Path, data: bytes) -> str:
-    # The sidecar is part of a document's identity: editing only its metadata re-indexes it.
-    return content_hash(data + b"\0sidecar\0" + sidecar_bytes(path))
-
-
 def _scan(settings: Settings, embedder: Embedder, old: dict[str, Any] | None,
           progress: Progress) -> _Scan:
     scan = _Scan()
@@ -140,7 +134,7 @@ def _scan(settings: Settings, embedder: Embedder, old: dict[str, Any] | None,
                 raise SkipFile(f"over the size limit ({size / 1e6:.1f} MB > "
                                f"{settings.max_file_mb:g} MB, BRIEF_BOT_MAX_FILE_MB)")
             data = path.read_bytes()
-            digest = _file_hash(path, data)
+            digest = file_hash(path, data)
             scan.hashes[source] = digest
             if source in old_files and old_files[source]["sha256"] == digest:
                 scan.unchanged.append(source)
@@ -360,63 +354,3 @@ def _manifest(settings: Settings, embedder: Embedder, name: str, collection: str
 
 
 # --- status ----------------------------------------------------------------------------------
-
-
-# (path, size, mtime_ns of the file and its sidecar) -> hash, for `status` only: the web page
-# polls it every few seconds and re-reading a large corpus each time would load the disk. An
-# update always hashes the bytes themselves.
-_STATUS_HASHES: dict[tuple[Any, ...], str] = {}
-
-
-def _status_hash(path: Path) -> str:
-    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
-    stat = path.stat()
-    side = sidecar.stat() if sidecar.is_file() else None
-    key = (str(path), stat.st_size, stat.st_mtime_ns,
-           side and side.st_size, side and side.st_mtime_ns)
-    digest = _STATUS_HASHES.get(key)
-    if digest is None:
-        if len(_STATUS_HASHES) > 200_000:
-            _STATUS_HASHES.clear()
-        digest = _STATUS_HASHES[key] = _file_hash(path, path.read_bytes())
-    return digest
-
-
-def status(settings: Settings) -> dict[str, Any]:
-    """The serving generation and what changed in the corpus since it was built."""
-    current = current_generation(settings.index)
-    if current is None:
-        raise NoIndexError(f"no index in {settings.index} yet: run `brief-bot index`")
-    name, gen_dir, manifest = current
-    changes: dict[str, list[str]] = {"new": [], "changed": [], "deleted": []}
-    if settings.corpus.is_dir():
-        seen = set()
-        for source, path in discover(settings.corpus):
-            seen.add(source)
-            try:
-                digest = _status_hash(path)
-            except OSError:
-                continue
-            known = manifest["files"].get(source) or manifest["skipped"].get(source)
-            if known is None:
-                changes["new"].append(source)
-            elif known["sha256"] != digest:
-                changes["changed"].append(source)
-        changes["deleted"] = sorted(set(manifest["files"]) - seen)
-    return {
-        "generation": name, "path": str(gen_dir), "built_at": manifest["built_at"],
-        "documents": manifest["counts"]["documents"], "chunks": manifest["counts"]["chunks"],
-        "skipped": [{"source": s, "reason": v["reason"]}
-                    for s, v in sorted(manifest["skipped"].items())],
-        "model": manifest["model"], "store": manifest["chroma_url"] or "embedded",
-        "corpus": manifest["corpus"], "changes_since": changes,
-        "up_to_date": not any(changes.values()),
-    }
-
-
-def documents(settings: Settings) -> list[dict[str, Any]]:
-    """The indexed documents with their metadata, for listings (web documents tab)."""
-    current = current_generation(settings.index)
-    if current is None:
-        return []
-    return [{"source": s, **info} for s, info in current[2]["files"].items()]
