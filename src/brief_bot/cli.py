@@ -309,7 +309,7 @@ def slack(
         _fail("choose one of --http and --socket")
     settings = _settings(corpus, index)
     _ensure_index(settings)
-    from .slack_relay import run_relay
+    from .slack_serve import run_relay
 
     run_relay(settings, http=http, host=host, port=port)
 

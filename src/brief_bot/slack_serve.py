@@ -1,0 +1,144 @@
+"""Running the Slack relay: Socket Mode, or the HTTP Events API on a small threaded server.
+
+    SLACK_APP_TOKEN=xapp-... SLACK_BOT_TOKEN=xoxb-... brief-bot slack           # Socket Mode
+    SLACK_SIGNING_SECRET=... SLACK_BOT_TOKEN=xoxb-... brief-bot slack --http    # Events API
+
+What the relay does with a message is `slack_relay`; this module starts, serves and stops it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt import App
+
+from .config import Settings
+from .slack_format import install_log_redaction, redact
+from .slack_relay import EVENTS_PATH, api_base_url, build_app
+
+log = logging.getLogger("brief_bot.slack")
+
+MAX_BODY_BYTES = 1 << 20
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        log.debug("%s %s", self.address_string(), format % args)
+
+
+def wsgi_app(app: App, path: str = EVENTS_PATH) -> Callable[..., Any]:
+    """slack_bolt's WSGI adapter behind a size limit, plus GET /health."""
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    handler = SlackRequestHandler(app, path=path)
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO") == "/health" and environ.get("REQUEST_METHOD") == "GET":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        try:
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            size = MAX_BODY_BYTES + 1
+        if size > MAX_BODY_BYTES:
+            start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
+            return [b"too large"]
+        return handler(environ, start_response)
+
+    return application
+
+
+def serve_http(app: App, host: str, port: int) -> _ThreadingWSGIServer:
+    """A threaded HTTP server for the app (call `serve_forever()`; `shutdown()` to stop)."""
+    return make_server(host, port, wsgi_app(app), server_class=_ThreadingWSGIServer,
+                       handler_class=_QuietHandler)
+
+
+def _configure_logging(settings: Settings) -> None:
+    level = settings.log_level.upper()
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=getattr(logging, level, logging.INFO),
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    else:
+        root.setLevel(getattr(logging, level, logging.INFO))
+
+
+def run_relay(settings: Settings, *, http: bool, host: str = "127.0.0.1",
+              port: int = 3000) -> None:
+    """Run until SIGINT/SIGTERM: Socket Mode by default, the HTTP Events API with `http`."""
+    _configure_logging(settings)
+    app_token = os.environ.get("SLACK_APP_TOKEN")
+    install_log_redaction([os.environ.get("SLACK_BOT_TOKEN"), app_token,
+                           os.environ.get("SLACK_SIGNING_SECRET")])
+    missing = [name for name, needed in (("SLACK_BOT_TOKEN", True),
+                                         ("SLACK_SIGNING_SECRET", http),
+                                         ("SLACK_APP_TOKEN", not http))
+               if needed and not os.environ.get(name)]
+    if missing:
+        raise SystemExit(f"error: {' and '.join(missing)} not set; see docs/slack.md")
+    if not http and not (app_token or "").startswith("xapp-"):
+        raise SystemExit("error: SLACK_APP_TOKEN must be an app-level token (xapp-...)")
+
+    from .bot import BriefBot, BriefBotError
+
+    try:
+        bot = BriefBot(settings)
+        app = build_app(settings, bot=bot, http=http)  # auth.test: a bad token fails here
+    except BriefBotError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - e.g. auth.test refused the token
+        raise SystemExit(f"error: could not start the Slack app: {redact(str(exc))}") from None
+    server = None
+    if http:
+        try:
+            server = serve_http(app, host, port)
+        except OSError as exc:
+            raise SystemExit(f"error: cannot listen on {host}:{port}: {exc}") from None
+    started = time.perf_counter()
+    bot.warm_up()
+    bot.ask("What is the ITU Council?")  # first-question costs (stores, caches) paid now
+    log.info("model and index warm in %.0f ms", (time.perf_counter() - started) * 1000)
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    if server is not None:
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                         name="slack-http", daemon=True).start()
+        log.info("Slack relay listening on http://%s:%d%s (API %s)", host,
+                 server.server_address[1], EVENTS_PATH, api_base_url(settings))
+        stop.wait()
+        server.shutdown()
+        server.server_close()
+    else:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(app, app_token=app_token)
+        try:
+            handler.connect()
+        except Exception as exc:  # noqa: BLE001
+            raise SystemExit(f"error: Socket Mode connection failed: {redact(str(exc))}") \
+                from None
+        log.info("Slack relay connected in Socket Mode (API %s)", api_base_url(settings))
+        stop.wait()
+        handler.close()
+    log.info("Slack relay stopped")
