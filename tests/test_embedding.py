@@ -60,3 +60,16 @@ def test_damaged_onnx_file_is_replaced(tmp_path: Path) -> None:
     # The damaged export was replaced by a good one, used from then on.
     assert embedder._onnx is not None
     assert float(np.dot(embedder.embed_query("what is TIES?"), vector)) > 0.9999
+
+
+def test_first_index_run_exports_the_encoder_and_later_runs_use_it(tiny_settings: Settings,
+                                                                    tmp_path: Path) -> None:
+    from brief_bot.index import update
+
+    settings = tiny_settings.with_overrides(encoder_cache=tmp_path / "encoders")
+    first = update(settings)
+    assert first.encoder == "torch" and first.embedded > 0
+    assert list((tmp_path / "encoders").glob("*.onnx"))  # made once, for every later run
+    (settings.corpus / "notes.txt").write_text("A new note about the WTDC in Dubai.\n")
+    second = update(settings)
+    assert second.encoder == "onnx" and second.embedded > 0

@@ -83,13 +83,20 @@ class SentenceTransformersEmbedder:
         if path is not None and path.exists() and self._load_onnx(path):
             return
         self.warm_up()
-        # Made here, by a process about to answer questions, not by the indexer: indexing time
-        # stays the encoder's own, and a damaged export is replaced.
+        # A damaged export is replaced.
         if path is not None:
             path.unlink(missing_ok=True)
             self._export_onnx(path)
             if path.exists():
                 self._load_onnx(path)
+
+    def ensure_export(self) -> None:
+        """Export the ONNX encoder now if there is none and torch is loaded anyway (an indexing
+        run on a new machine): a few seconds here spare every later run the torch import, and
+        spare the page's answering processes from each exporting it at start-up."""
+        path = self.onnx_path
+        if path is not None and self._model is not None and not path.exists():
+            self._export_onnx(path)
 
     def warm_up(self) -> None:
         if self._model is not None:

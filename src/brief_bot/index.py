@@ -270,6 +270,10 @@ def _build(settings: Settings, embedder: Embedder,
                                                  progress=progress.advance)
     report.embed_seconds = round(time.perf_counter() - t0, 3)
     report.embedded = len(todo)
+    if report.encoder == "torch" and hasattr(embedder, "ensure_export"):
+        progress.phase("exporting the encoder for later runs (once per machine)", 1)
+        embedder.ensure_export()
+        progress.advance()
 
     progress.phase("writing the vector store", 1)
     if current and not settings.chroma_url:
