@@ -13,6 +13,18 @@ from brief_bot.config import Settings
 from brief_bot.embedding import SentenceTransformersEmbedder
 
 
+def _fresh_process(model: Path, onnx_dir: Path, body: str) -> list[str]:
+    """Run `body` in a new Python with `e`, an embedder sharing `onnx_dir`; its printed words."""
+    code = ("import sys, numpy as np; from pathlib import Path; "
+            "from brief_bot.embedding import SentenceTransformersEmbedder as E; "
+            f"e = E(model_path=Path({str(model)!r}), onnx_dir=Path({str(onnx_dir)!r}), "
+            f"batch_size=2); {body}")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-500:]
+    return out.stdout.split()
+
+
 def test_onnx_query_encoder_matches_torch_and_needs_no_torch(tmp_path: Path) -> None:
     model = Settings().resolved_model_path()
     embedder = SentenceTransformersEmbedder(model_path=model, onnx_dir=tmp_path)
@@ -26,28 +38,18 @@ def test_onnx_query_encoder_matches_torch_and_needs_no_torch(tmp_path: Path) -> 
         assert abs(float(np.linalg.norm(got)) - 1.0) < 1e-4
         assert float(np.dot(got, want)) > 0.9999
     # A fresh process answering questions loads neither torch nor sentence-transformers.
-    code = ("import sys; from pathlib import Path; "
-            "from brief_bot.embedding import SentenceTransformersEmbedder as E; "
-            f"e = E(model_path=Path({str(model)!r}), onnx_dir=Path({str(tmp_path)!r})); "
-            "v = e.embed_query('what is TIES?'); "
-            "print(len(v), 'torch' in sys.modules, 'sentence_transformers' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120)
-    assert out.stdout.split() == ["384", "False", "False"], out.stderr[-500:]
+    assert _fresh_process(model, tmp_path, (
+        "v = e.embed_query('what is TIES?'); "
+        "print(len(v), 'torch' in sys.modules, 'sentence_transformers' in sys.modules)")) == [
+        "384", "False", "False"]
     # Nor does a fresh process indexing documents; its batches (padded, longest first) give the
     # vectors torch gives, in the order of the input.
     np.save(tmp_path / "torch.npy", torch_vectors)
-    code = ("import sys, json, numpy as np; from pathlib import Path; "
-            "from brief_bot.embedding import SentenceTransformersEmbedder as E; "
-            f"e = E(model_path=Path({str(model)!r}), onnx_dir=Path({str(tmp_path)!r}), "
-            "batch_size=2); "
-            f"v = e.embed_documents({questions!r}); "
-            f"want = np.load({str(tmp_path / 'torch.npy')!r}); "
-            "print(e.document_backend, float((v * want).sum(1).min()) > 0.9999, "
-            "'torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120)
-    assert out.stdout.split() == ["onnx", "True", "False"], out.stderr[-500:]
+    assert _fresh_process(model, tmp_path, (
+        f"v = e.embed_documents({questions!r}); "
+        f"want = np.load({str(tmp_path / 'torch.npy')!r}); "
+        "print(e.document_backend, float((v * want).sum(1).min()) > 0.9999, "
+        "'torch' in sys.modules)")) == ["onnx", "True", "False"]
 
 
 def test_damaged_onnx_file_is_replaced(tmp_path: Path) -> None:
