@@ -213,6 +213,11 @@ def test_ask_cite_feedback_upload_and_answer(server: Server, browser_page) -> No
 def test_script_payload_is_shown_as_text(server: Server, browser_page) -> None:
     page = browser_page
     page.click("button[role=tab]:has-text('Chat')")
+    # No filter set itself while the index was polled and refreshed after the upload (the
+    # status dropdown once picked its first choice, "agreed", on its own).
+    for control in ("#bb-forum", "#bb-type", "#bb-status"):
+        chosen = page.locator(control).inner_text().split("\n")[1:]
+        assert not [c for c in chosen if c.strip()], (control, chosen)
     ask(page, "What did the Glimmerfen inspection record in the comment field?")
     answer = last_answer(page)
     page.wait_for_timeout(500)  # let any injected handler fire, if one got through

@@ -54,6 +54,7 @@ EXAMPLE_QUESTIONS = (
 )
 AGREED_MESSAGES = {"doc_type": "messages", "status": "agreed"}
 STATUSES = ("agreed", "draft", "superseded")
+FACETS = ("forum", "doc_type", "status")
 # While an upload is being indexed, the documents tab refreshes its status this often.
 STATUS_POLL_SECONDS = 3.0
 # Queue position updates every few seconds, not to every waiting page after every answer.
@@ -234,7 +235,7 @@ class Page:
     def load_facets(self):
         """On each visit: filter choices from the index as it is now (uploads add forums)."""
         facets = self.facets()
-        return tuple(gr.update(choices=facets[k]) for k in ("forum", "doc_type", "status"))
+        return (*(gr.update(choices=facets[k], value=[]) for k in FACETS), facets)
 
     def status_data(self) -> dict[str, Any]:
         try:
@@ -247,15 +248,23 @@ class Page:
         return {"status": info, "error": error, "job": dict(self.job.state),
                 "documents": index_stage.documents(self.settings)}
 
-    def refresh(self):
+    def refresh(self, forum: Any, doc_type: Any, status: Any,
+                shown: dict[str, list[str]] | None):
+        """Index status and documents; new filter choices only when the index brought some.
+
+        A filter's choices are re-sent only when they changed, and then with the filter's own
+        value: re-sending choices on every poll let the page's dropdown pick its first choice
+        (status "agreed") by itself now and then, silently filtering the next answers."""
         data = self.status_data()
         facets = self.facets(data["documents"])
         stale = self.settings.stale_before
+        values = dict(zip(FACETS, (forum, doc_type, status), strict=True))
+        updates = [gr.update(choices=facets[k], value=values[k] or [])
+                   if shown is None or shown.get(k) != facets[k] else gr.update()
+                   for k in FACETS]
         return (render.status_html(data["status"], data["job"], data["error"]),
-                render.documents_html(data["documents"], stale),
-                gr.update(choices=facets["forum"]), gr.update(choices=facets["doc_type"]),
-                gr.update(choices=facets["status"]),
-                gr.Timer(active=self.job.running))
+                render.documents_html(data["documents"], stale), *updates,
+                gr.Timer(active=self.job.running), facets)
 
     def upload(self, files: Any):
         paths = [files] if isinstance(files, str | os.PathLike) else list(files or [])
@@ -291,6 +300,7 @@ def build_app(settings: Settings, *, bot: BriefBot | Any | None = None) -> gr.Bl
         gr.Markdown("## brief-bot\nCited answers from the briefing documents. Click a "
                     "citation such as [1] to see its passage.", elem_id="bb-header")
         turns = gr.State([])
+        shown_facets = gr.State(None)  # the filter choices this visitor's page has
         pending_turn = gr.Number(value=-1, visible=False, precision=0)
         pending_vote = gr.Textbox(value="", visible=False)
         answer_json = gr.JSON(visible=False)
@@ -386,15 +396,18 @@ def build_app(settings: Settings, *, bot: BriefBot | Any | None = None) -> gr.Bl
                           [pending_turn, pending_vote, fb_comment, fb_box, fb_note],
                           api_visibility="private", queue=False)
 
-        demo.load(page.load_facets, None, [forum, doc_type, status], api_visibility="private",
+        demo.load(page.load_facets, None, [forum, doc_type, status, shown_facets],
+                  api_visibility="private",
                   queue=False, show_progress="hidden")
-        refresh_outputs = [status_box, docs_box, forum, doc_type, status, timer]
+        refresh_inputs = [forum, doc_type, status, shown_facets]
+        refresh_outputs = [status_box, docs_box, forum, doc_type, status, timer, shown_facets]
         for trigger in (refresh_btn.click, docs_tab.select, timer.tick):
-            trigger(page.refresh, None, refresh_outputs, api_visibility="private",
+            trigger(page.refresh, refresh_inputs, refresh_outputs, api_visibility="private",
                     show_progress="hidden", concurrency_id="refresh", concurrency_limit=1)
         upload_btn.click(page.upload, upload_files, [upload_note, upload_files, timer],
                          api_name="upload", concurrency_id="upload", concurrency_limit=1
-                         ).then(page.refresh, None, refresh_outputs, api_visibility="private")
+                         ).then(page.refresh, refresh_inputs, refresh_outputs,
+                                api_visibility="private")
 
         def status_api() -> dict[str, Any]:
             """Index status: generation, counts, built_at, skipped files, the upload job."""
