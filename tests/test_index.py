@@ -167,6 +167,32 @@ def test_failed_build_leaves_previous_generation_serving(tiny_settings: Settings
     assert status(tiny_settings)["changes_since"]["new"] == ["new.md"]
 
 
+def test_copied_store_that_fails_its_check_is_written_afresh(
+        tiny_settings: Settings, hashing: HashingEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    import brief_bot.index as index_stage
+
+    first = update(tiny_settings, embedder=hashing)
+    (tiny_settings.corpus / "new.md").write_text("# New\n\nSomething new to embed.\n")
+    real_verify, calls = index_stage._verify, []
+
+    def flaky_verify(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise IndexError("vector store failed its read-back check")
+        return real_verify(*args, **kwargs)
+
+    monkeypatch.setattr(index_stage, "_verify", flaky_verify)
+    second = update(tiny_settings, embedder=hashing)
+    assert len(calls) == 2 and second.generation != first.generation
+    assert read_pointer(tiny_settings.index) == second.generation
+    # The fresh store holds every chunk, old and new, and answers from both.
+    bot_index = LiveIndex(tiny_settings).get()
+    assert bot_index.store.count() == len(bot_index.rows) == second.chunks
+    hits = HybridRetriever(settings=tiny_settings, embedder=hashing).search(
+        bot_index, "Something new to embed", k=2)
+    assert hits[0].source == "new.md"
+
+
 def test_abandoned_build_directory_is_cleaned_up(tiny_settings: Settings,
                                                  hashing: HashingEmbedder) -> None:
     first = update(tiny_settings, embedder=hashing)
