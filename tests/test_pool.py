@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -12,6 +14,14 @@ import pytest
 from brief_bot.bot import BriefBot, BriefBotError
 from brief_bot.config import Settings
 from brief_bot.pool import BotPool
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; only its parent (or init) has yet to reap it
 
 
 def _children() -> set[int]:
@@ -64,3 +74,23 @@ def test_pool_without_an_index_says_what_to_do(tmp_path: Path) -> None:
             pool.start()
     finally:
         pool.close()
+
+
+def test_workers_end_when_the_page_process_is_killed(starter_settings: Settings) -> None:
+    code = ("import sys, time; from pathlib import Path; "
+            "from brief_bot.config import Settings; from brief_bot.pool import BotPool; "
+            f"p = BotPool(settings=Settings(corpus=Path({str(starter_settings.corpus)!r}), "
+            f"index=Path({str(starter_settings.index)!r})), workers=2); p.start(); "
+            "print(*p._executor._processes, flush=True); time.sleep(120)")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+    finally:
+        parent.kill()  # SIGKILL: no clean-up code of its own runs
+        parent.wait()
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in workers if _alive(pid)]

@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -450,12 +452,18 @@ def launch(settings: Settings) -> None:
     demo = build_app(settings, bot=bot)
     demo.queue(default_concurrency_limit=4, max_size=256,
                status_update_rate=QUEUE_STATUS_SECONDS)
-    demo.launch(
-        server_name=settings.host, server_port=settings.port, share=False, auth=auth,
-        auth_message="brief-bot: sign in with the user name and password you were given.",
-        max_file_size=int(settings.upload_max_mb * 1024 * 1024), ssr_mode=False, pwa=False,
-        mcp_server=False, enable_monitoring=False, run_history=False, show_error=True,
-        footer_links=["api", "settings"], inbrowser=False, quiet=False,
-        theme=gr.themes.Default(font=THEME_FONTS[0], font_mono=THEME_FONTS[1]),
-        css=CSS, head=HEAD)
+    # A stop (Ctrl-C, or SIGTERM from a service manager) ends the answering processes too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        demo.launch(
+            server_name=settings.host, server_port=settings.port, share=False, auth=auth,
+            auth_message="brief-bot: sign in with the user name and password you were given.",
+            max_file_size=int(settings.upload_max_mb * 1024 * 1024), ssr_mode=False,
+            pwa=False, mcp_server=False, enable_monitoring=False, run_history=False,
+            show_error=True, footer_links=["api", "settings"], inbrowser=False, quiet=False,
+            theme=gr.themes.Default(font=THEME_FONTS[0], font_mono=THEME_FONTS[1]),
+            css=CSS, head=HEAD)
+    finally:
+        if hasattr(bot, "close"):
+            bot.close()
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import signal
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -34,8 +36,22 @@ _bot: BriefBot | None = None  # one per worker process
 _settings: Settings | None = None
 
 
-def _start_worker(settings: Settings, log_level: str) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Linux: end this worker when the page's process ends, however it ends (even SIGKILL),
+    rather than leaving it running with the model in memory."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent was already gone before the call
+        os._exit(0)
+
+
+def _start_worker(settings: Settings, log_level: str, parent: int) -> None:
     global _bot, _settings
+    _die_with_parent(parent)
     _settings = settings
     logging.basicConfig(level=log_level, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -73,7 +89,8 @@ class BotPool:
         return ProcessPoolExecutor(
             max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(self.settings, logging.getLevelName(log.getEffectiveLevel())))
+            initargs=(self.settings, logging.getLevelName(log.getEffectiveLevel()),
+                      os.getpid()))
 
     def start(self) -> None:
         """Spawn every worker now and wait until each has its model and index open."""
