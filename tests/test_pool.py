@@ -82,7 +82,8 @@ def test_workers_end_when_the_page_process_is_killed(starter_settings: Settings)
             f"p = BotPool(settings=Settings(corpus=Path({str(starter_settings.corpus)!r}), "
             f"index=Path({str(starter_settings.index)!r})), workers=2); p.start(); "
             "print(*p._executor._processes, flush=True); time.sleep(120)")
-    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
     try:
         assert parent.stdout is not None
         workers = [int(pid) for pid in parent.stdout.readline().split()]
