@@ -83,6 +83,8 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings()
     if args.torch:
+        # The first run on a machine without an export makes one; start each time without.
+        shutil.rmtree(CACHE / "no-encoder", ignore_errors=True)
         os.environ["BRIEF_BOT_ENCODER_CACHE"] = str(CACHE / "no-encoder")
     else:
         # Any machine that has answered a question has the export; make it if this one has not.
