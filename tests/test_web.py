@@ -104,7 +104,8 @@ def test_rendering_escapes_document_text() -> None:
 
 
 def test_filters_and_auth_parsing() -> None:
-    from ui.app import build_filters, parse_auth
+    from ui.app import parse_auth
+    from ui.page import build_filters
 
     assert build_filters() == {}
     assert build_filters(["PP-14"], [], ["agreed", "draft"]) == {
