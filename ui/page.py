@@ -37,22 +37,20 @@ def build_filters(forum: Any = None, doc_type: Any = None, status: Any = None,
     return filters
 
 
+def _messages(turns: Sequence[Mapping[str, Any]], question: str,
+              answer: str) -> list[dict[str, str]]:
+    return [{"role": role, "content": t[key]} for t in turns
+            for role, key in (("user", question), ("assistant", answer))]
+
+
 def plain_history(turns: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     """Earlier turns as {"role", "content": str} messages for `BriefBot.ask`."""
-    out: list[dict[str, str]] = []
-    for t in turns:
-        out.append({"role": "user", "content": t["question"]})
-        out.append({"role": "assistant", "content": t["answer"]})
-    return out
+    return _messages(turns, "question", "answer")
 
 
 def chat_messages(turns: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     """The conversation for the Chatbot component (already escaped and linked)."""
-    out: list[dict[str, str]] = []
-    for t in turns:
-        out.append({"role": "user", "content": t["question_md"]})
-        out.append({"role": "assistant", "content": t["answer_md"]})
-    return out
+    return _messages(turns, "question_md", "answer_md")
 
 
 def _vote(value: Any) -> int | None:
