@@ -30,7 +30,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, percentile
+
 QUESTIONS = [
     "how was the WCIT internet resolution adopted?",
     "what are our messages for the plenipot?",
@@ -64,14 +65,6 @@ def wait_http(url: str, timeout: float) -> float:
             pass
         time.sleep(0.25)
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
-    return ordered[rank]
 
 
 def run_session(url: str, index: int, questions: int, latencies: list[float],
@@ -148,7 +141,7 @@ def bench(url: str, sessions: int, questions: int, server_pid: int | None = None
         "sessions": sessions, "questions_per_session": questions,
         "answers": len(latencies), "errors": len(errors), "error_samples": errors[:5],
         "p50_s": round(statistics.median(latencies), 3) if latencies else None,
-        "p95_s": round(percentile(latencies, 0.95), 3) if latencies else None,
+        "p95_s": round(percentile(latencies, 95), 3) if latencies else None,
         "max_s": round(max(latencies), 3) if latencies else None,
         "mean_s": round(statistics.fmean(latencies), 3) if latencies else None,
         "wall_s": round(wall, 2),

@@ -16,26 +16,23 @@ from brief_bot.config import Settings
 from brief_bot.pool import BotPool
 
 
-def _alive(pid: int) -> bool:
+def _stat(pid: int | str) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (state, ppid, ...); [] if gone."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return False
-    return state != "Z"  # a zombie has ended; only its parent (or init) has yet to reap it
+        return []
+
+
+def _alive(pid: int) -> bool:
+    # A zombie has ended; only its parent (or init) has yet to reap it.
+    return _stat(pid)[:1] not in ([], ["Z"])
 
 
 def _children() -> set[int]:
-    me = os.getpid()
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(stat[1]) == me:
-                found.add(int(entry.name))
-    return found
+    me = str(os.getpid())
+    return {int(entry.name) for entry in Path("/proc").iterdir()
+            if entry.name.isdigit() and _stat(entry.name)[1:2] == [me]}
 
 
 def test_pool_answers_like_the_bot_and_replaces_a_dead_worker(starter_settings: Settings,

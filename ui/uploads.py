@@ -104,7 +104,7 @@ class IndexJob:
 
     def request(self) -> None:
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
+            if self.running:
                 self._again = True
                 return
             self._start()

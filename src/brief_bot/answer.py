@@ -160,9 +160,8 @@ class ExtractiveComposer:
         coverage = 0.0
         if total:
             for passage in passages[:3]:
-                present = set(self.analyze(passage.title + " " + passage.section + " "
-                                           + passage.text))
-                coverage = max(coverage, sum(w for t, w in terms.items() if t in present) / total)
+                found = self.weight_in(terms, f"{passage.title} {passage.section} {passage.text}")
+                coverage = max(coverage, found / total)
         dense = max(p.dense for p in passages[:3])
         return 0.5 * coverage + 0.5 * dense
 
@@ -178,7 +177,8 @@ class ExtractiveComposer:
             if agreed:
                 # Of the agreed passages, the one whose section and text best match the
                 # question ("human rights" -> that message), earlier rank breaking ties.
-                best = max(agreed, key=lambda p: (self._coverage(terms, p), -agreed.index(p)))
+                best = max(agreed, key=lambda p: (self.weight_in(terms, f"{p.section} {p.text}"),
+                                                  -agreed.index(p)))
                 return self.quote_agreed(best)
         limit = self.answer_words * (2 if LIST_QUESTION.search(question) else 1)
         chosen = self.choose(terms, passages, limit, wanted=answer_type(question))
@@ -186,8 +186,9 @@ class ExtractiveComposer:
             return self.abstain(passages), [], True
         return self.render(chosen, passages)
 
-    def _coverage(self, terms: dict[str, float], passage: Passage) -> float:
-        present = set(self.analyze(f"{passage.section} {passage.text}"))
+    def weight_in(self, terms: dict[str, float], text: str) -> float:
+        """The summed weight of the question's terms that occur in `text`."""
+        present = set(self.analyze(text))
         return sum(w for t, w in terms.items() if t in present)
 
     def choose(self, terms: dict[str, float], passages: Sequence[Passage], limit: int, *,
@@ -200,8 +201,7 @@ class ExtractiveComposer:
             sentences = [x for part in (passage.parts or (passage.text,))
                          for x in split_sentences(part)]
             for position, sentence in enumerate(sentences):
-                stems = set(self.analyze(sentence))
-                hit = sum(w for t, w in terms.items() if t in stems)
+                hit = self.weight_in(terms, sentence)
                 if hit <= 0:
                     continue
                 length = len(sentence.split())

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .corpus import SIDECAR_SUFFIX, discover, file_hash
+from .corpus import discover, file_hash, sidecar_path
 from .generations import NoIndexError, current_generation
 
 # (path, size, mtime_ns of the file and its sidecar) -> hash, for `status` only: the web page
@@ -20,7 +20,7 @@ _STATUS_HASHES: dict[tuple[Any, ...], str] = {}
 
 
 def _status_hash(path: Path) -> str:
-    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+    sidecar = sidecar_path(path)
     stat = path.stat()
     side = sidecar.stat() if sidecar.is_file() else None
     key = (str(path), stat.st_size, stat.st_mtime_ns,

@@ -197,20 +197,27 @@ def count_words(text: str) -> int:
 
 
 @cache
-def _splitter(chunk_size: int, overlap: int, length: Callable[[str], int]) -> Any:
-    # Imported lazily: langchain is not needed by `--help` or `status`.
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
+def _measure(length: Callable[[str], int]) -> Callable[[str], int]:
+    """`length` of the text the model reads, remembered: the splitter measures every piece
+    twice (when recursing and when merging), and tokenizing was two thirds of parsing time
+    before this cache. Cached per `length`, so one splitter serves every document."""
 
-    # The splitter measures every piece twice (when recursing and when merging); tokenizing
-    # was two thirds of parsing time before this cache.
     @lru_cache(maxsize=8192)
     def measured(text: str) -> int:
         return length(clean_for_models(text))
 
+    return measured
+
+
+@cache
+def _splitter(chunk_size: int, overlap: int, length: Callable[[str], int]) -> Any:
+    # Imported lazily: langchain is not needed by `--help` or `status`.
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     return RecursiveCharacterTextSplitter(
         chunk_size=chunk_size,
         chunk_overlap=overlap,
-        length_function=measured,
+        length_function=_measure(length),
         separators=["\n\n", "\n", _SENTENCE_END, r"(?<=,)\s+", r"\s+"],
         is_separator_regex=True,
         # Kept on the left piece, so merging joins with "" (not the regex's own text).
@@ -226,8 +233,8 @@ def split_parsed(parsed: Parsed, source: str, meta: DocMeta, *, chunk_size: int,
     With the model's own token counter as `length`, no chunk is silently truncated by the
     encoder's 256 word-piece window.
     """
-    # Keyed on `length` itself (not a fresh lambda) so one splitter serves every document.
     splitter = _splitter(chunk_size, overlap, length)
+    measured = _measure(length)
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     source_key = content_hash(source)[:10]
@@ -238,7 +245,7 @@ def split_parsed(parsed: Parsed, source: str, meta: DocMeta, *, chunk_size: int,
         section_path = " > ".join(heading)
         # A section that fits is one chunk: what the splitter would return, without measuring
         # each of its paragraphs, sentences and clauses first.
-        fits = splitter._length_function(section.text) <= chunk_size
+        fits = measured(section.text) <= chunk_size
         for piece in [section.text] if fits else splitter.split_text(section.text):
             text = piece.strip()
             if not re.search(r"\w", text):
@@ -269,7 +276,7 @@ def load_document(path: Path, source: str, *, chunk_size: int = 150, overlap: in
         if parsed.front_matter == "":
             warnings.append("front matter has no closing '---'; indexed with default metadata")
         raw.update(_parse_yaml(parsed.front_matter, "front matter", warnings))
-    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+    sidecar = sidecar_path(path)
     if sidecar.is_file():
         raw.update(_parse_yaml(sidecar.read_text("utf-8", errors="replace"),
                                f"sidecar {sidecar.name}", warnings))
@@ -281,8 +288,12 @@ def load_document(path: Path, source: str, *, chunk_size: int = 150, overlap: in
     return Document(source=source, meta=meta, chunks=chunks, warnings=tuple(warnings))
 
 
+def sidecar_path(path: Path) -> Path:
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
 def sidecar_bytes(path: Path) -> bytes:
-    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+    sidecar = sidecar_path(path)
     return sidecar.read_bytes() if sidecar.is_file() else b""
 
 

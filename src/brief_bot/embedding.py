@@ -41,8 +41,9 @@ class SentenceTransformersEmbedder:
     With `onnx_dir` given, an ONNX export of the same model does the work once it exists:
     single queries (the hot path of every answer: a sixth of torch's time) and document batches
     (as fast as torch, without the ~10 s import that every indexing run would pay). Vectors agree
-    with torch to 1e-6 in cosine. The export is made once per machine, by the first process that
-    answers a question, and shared through the folder; until then torch does everything.
+    with torch to 1e-6 in cosine. The export is made once per machine (by the first indexing run,
+    which loads torch anyway, or else the first process that answers a question) and shared
+    through the folder; until then torch does everything.
     """
 
     dimensions = 384
@@ -120,7 +121,7 @@ class SentenceTransformersEmbedder:
         try:
             export(self._model, path)
         except Exception as exc:  # noqa: BLE001 - no ONNX means slower queries, not failure
-            log.warning("could not export the ONNX query encoder (%s); using torch", exc)
+            log.warning("could not export the ONNX encoder (%s); using torch", exc)
 
     def _load_onnx(self, path: Path) -> bool:
         encoder = self._open_onnx(path, self.onnx_threads)

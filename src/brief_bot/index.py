@@ -24,6 +24,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -102,9 +103,6 @@ class UpdateReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-# --- pointer and generations ------------------------------------------------------------
 
 
 # --- scanning the corpus --------------------------------------------------------------------
@@ -279,17 +277,18 @@ def _build(settings: Settings, embedder: Embedder,
     if old_store is not None:
         old_store.close()
     copy = current is not None and not settings.chroma_url
-    write = {"settings": settings, "current": current, "gen_dir": gen_dir, "kept": rows,
-             "drop_ids": drop_ids, "new_rows": new_rows, "vectors": vectors}
+    write = partial(_write_store, settings=settings, current=current, gen_dir=gen_dir,
+                    collection=collection, kept=rows, drop_ids=drop_ids, new_rows=new_rows,
+                    vectors=vectors)
     try:
-        collection = _write_store(**write, collection=collection, copy=copy)
+        collection = write(copy=copy)
     except IndexError as exc:
         if not copy:
             raise
         # Copy-and-apply is only a shortcut; a store that fails its check is written afresh.
         progress.log(f"the copied vector store failed its check ({exc}); writing it afresh")
         shutil.rmtree(gen_dir / "chroma", ignore_errors=True)
-        collection = _write_store(**write, collection=collection, copy=False)
+        collection = write(copy=False)
     rows.extend(new_rows)
     progress.advance()
 
@@ -391,6 +390,3 @@ def _manifest(settings: Settings, embedder: Embedder, name: str, collection: str
         "files": dict(sorted(files.items())), "skipped": scan.skipped,
         "counts": {"documents": len(files), "chunks": len(rows)},
     }
-
-
-# --- status ----------------------------------------------------------------------------------

@@ -92,12 +92,15 @@ class BotPool:
             initargs=(self.settings, logging.getLevelName(log.getEffectiveLevel()),
                       os.getpid()))
 
-    def start(self) -> None:
-        """Spawn every worker now and wait until each has its model and index open."""
+    def _current(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._executor is None:
                 self._executor = self._new_executor()
-            executor = self._executor
+            return self._executor
+
+    def start(self) -> None:
+        """Spawn every worker now and wait until each has its model and index open."""
+        executor = self._current()
         # One task per worker: each submit while none is idle spawns another process.
         ready = [executor.submit(_ready) for _ in range(self.workers)]
         if not all(f.result(timeout=300) for f in ready):
@@ -107,10 +110,7 @@ class BotPool:
     def ask(self, question: str, history: History = (),
             filters: Mapping[str, Any] | None = None, *, k: int | None = None) -> Answer:
         for attempt in (1, 2):
-            with self._lock:
-                if self._executor is None:
-                    self._executor = self._new_executor()
-                executor = self._executor
+            executor = self._current()
             try:
                 return executor.submit(_ask, question, list(history),
                                        dict(filters) if filters else None, k).result()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -228,9 +229,8 @@ class HybridRetriever:
         for row in top:
             r = snapshot.rows[row]
             stems = snapshot.keyword.analyze(f"{r['title']} {r['section']} {r['text']}")
-            for stem in set(stems):
-                weights[stem] = weights.get(stem, 0.0) + stems.count(stem) / len(stems) \
-                    * scores[row]
+            for stem, count in Counter(stems).items():
+                weights[stem] = weights.get(stem, 0.0) + count / len(stems) * scores[row]
         asked = set(snapshot.keyword.analyze(query))
         terms = sorted((t for t in weights if t not in asked),
                        key=lambda t: -weights[t] * snapshot.keyword.idf(t))[: s.feedback_terms]
