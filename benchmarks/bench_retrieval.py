@@ -151,6 +151,9 @@ def external(questions_path: Path, k: int = 5) -> None:
     stats: dict[str, dict[str, float]] = {n: {"hits": 0, "rr": 0.0, "contains": 0}
                                           for n in ("baseline", "fusion", "brief-bot")}
     failures = []
+    # Where answers are lost: the answering text missing from the passages the answer was
+    # composed from (retrieval), or present there but not chosen (sentence selection).
+    in_passages = chosen = abstained = 0
     for item in items:
         expected = set(item["expected_sources"])
         docs = baseline.similarity_search(item["question"], k=20)
@@ -158,6 +161,10 @@ def external(questions_path: Path, k: int = 5) -> None:
                   "fusion": plain_rankings(bot, item["question"], 40)["fusion"]}
         answer = bot.ask(item["question"])
         ranked["brief-bot"] = doc_ranking(bot.search(item["question"], k=4 * k))
+        abstained += answer.abstained
+        present = any(not contains_all(p.text, item["answer_contains"]) for p in answer.passages)
+        in_passages += present
+        chosen += present and not contains_all(answer.text, item["answer_contains"])
         texts = {"baseline": docs[0].page_content if docs else "",
                  "fusion": "", "brief-bot": answer.text}
         for name, sources in ranked.items():
@@ -175,6 +182,9 @@ def external(questions_path: Path, k: int = 5) -> None:
         if name != "fusion":
             line["answer_contains"] = round(s["contains"] / n, 4)
         print(f"external {name}: " + json.dumps(line))
+    print(f"external brief-bot: answer text in the {k} passages answered from: "
+          f"{in_passages}/{n}; of those, in the answer: {chosen}/{in_passages}; "
+          f"abstained (all {n} are answerable): {abstained}")
     for failure in failures:
         print("  not first or missing:", failure)
 
