@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bench_retrieval import ensure_index
-from common import CACHE, EXTERNAL, ROOT
+from bench_retrieval import ensure_index, hit_sources
+from common import CACHE, EXTERNAL, ROOT, first_rank
 
 from brief_bot.bot import BriefBot
 from brief_bot.corpus import model_text
@@ -53,14 +53,10 @@ def main() -> None:
     digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]
     items = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
 
-    def sources(hits: list[tuple[int, float]]) -> list[str]:
-        return list(dict.fromkeys(snap.rows[r]["source"] for r, _ in hits))
-
     def report(label: str, rank: dict[str, list[str]]) -> None:
         hits = rr = 0.0
         for item in items:
-            found = next((i for i, s in enumerate(rank[item["id"]][:5], 1)
-                          if s in item["expected_sources"]), None)
+            found = first_rank(rank[item["id"]], item["expected_sources"], 5)
             hits += found is not None
             rr += 1 / found if found else 0
         print(f"  {label:14} recall@5 {hits / len(items):.3f}  MRR {rr / len(items):.3f}",
@@ -87,9 +83,9 @@ def main() -> None:
             query = snap.glossary.expand(item["question"])
             sims = vectors @ model.encode([query], normalize_embeddings=True)[0]
             top = [(int(i), float(sims[i])) for i in np.argsort(-sims)[:100]]
-            dense[item["id"]] = sources(top)
+            dense[item["id"]] = hit_sources(snap, top)
             scores = fuse([top, snap.keyword.search(query, 100)], [1.0, 1.0], 60)
-            fused[item["id"]] = sources(sorted(scores.items(), key=lambda x: -x[1]))
+            fused[item["id"]] = hit_sources(snap, sorted(scores.items(), key=lambda x: -x[1]))
         per_query = (time.perf_counter() - started) * 1000 / len(items)
         print(f"{name}: {len(texts)} chunks encoded {encode}; "
               f"{per_query:.1f} ms per question (torch, with the scoring)")

@@ -30,6 +30,7 @@ from common import (
     ROOT,
     cranfield_qrels,
     cranfield_queries,
+    first_rank,
     run_index,
     write_cranfield_corpus,
 )
@@ -57,12 +58,13 @@ def plain_rankings(bot: BriefBot, query: str, depth: int) -> dict[str, list[str]
     vector = bot.embedder.embed_query(query)
     dense = [(snap.row_of[i], s) for i, s in snap.store.query(vector, depth)]
     fused = fuse([dense, keyword], [1.0, 1.0], 60)
+    return {"bm25": hit_sources(snap, keyword), "dense": hit_sources(snap, dense),
+            "fusion": hit_sources(snap, sorted(fused.items(), key=lambda x: -x[1]))}
 
-    def sources(hits: list[tuple[int, float]]) -> list[str]:
-        return list(dict.fromkeys(snap.rows[r]["source"] for r, _ in hits))
 
-    return {"bm25": sources(keyword), "dense": sources(dense),
-            "fusion": sources(sorted(fused.items(), key=lambda x: -x[1]))}
+def hit_sources(snap: Any, hits: list[tuple[int, float]]) -> list[str]:
+    """Distinct sources of (row, score) hits, in rank order."""
+    return list(dict.fromkeys(snap.rows[r]["source"] for r, _ in hits))
 
 
 def ndcg(ranked: list[str], gains: dict[str, int], k: int = 10) -> float:
@@ -162,20 +164,19 @@ def external(questions_path: Path, k: int = 5) -> None:
         answer = bot.ask(item["question"])
         ranked["brief-bot"] = doc_ranking(bot.search(item["question"], k=4 * k))
         abstained += answer.abstained
+        missing = contains_all(answer.text, item["answer_contains"])
         present = any(not contains_all(p.text, item["answer_contains"]) for p in answer.passages)
         in_passages += present
-        chosen += present and not contains_all(answer.text, item["answer_contains"])
-        texts = {"baseline": docs[0].page_content if docs else "",
-                 "fusion": "", "brief-bot": answer.text}
+        chosen += present and not missing
         for name, sources in ranked.items():
-            rank = next((i for i, s in enumerate(sources[:k], 1) if s in expected), None)
+            rank = first_rank(sources, expected, k)
             stats[name]["hits"] += rank is not None
             stats[name]["rr"] += 1 / rank if rank else 0
-            stats[name]["contains"] += not contains_all(texts[name], item["answer_contains"])
-        if not (ranked["brief-bot"][:1] and ranked["brief-bot"][0] in expected) or contains_all(
-                answer.text, item["answer_contains"]):
-            failures.append((item["id"], item["question"], ranked["brief-bot"][:3],
-                             contains_all(answer.text, item["answer_contains"])))
+        stats["baseline"]["contains"] += not contains_all(docs[0].page_content if docs else "",
+                                                          item["answer_contains"])
+        stats["brief-bot"]["contains"] += not missing
+        if not (ranked["brief-bot"][:1] and ranked["brief-bot"][0] in expected) or missing:
+            failures.append((item["id"], item["question"], ranked["brief-bot"][:3], missing))
     n = len(items)
     for name, s in stats.items():
         line = {f"recall@{k}": round(s["hits"] / n, 4), "mrr": round(s["rr"] / n, 4)}
@@ -212,8 +213,7 @@ def stages(k: int = 5) -> None:
             hits = rr = 0.0
             for item in items:
                 sources = doc_ranking(bot.search(item["question"], k=4 * k, **options))
-                rank = next((i for i, s in enumerate(sources[:k], 1)
-                             if s in item["expected_sources"]), None)
+                rank = first_rank(sources, item["expected_sources"], k)
                 hits += rank is not None
                 rr += 1 / rank if rank else 0
             print(f"{name:9} {stage:30} recall@{k} {hits / len(items):.4f}  "

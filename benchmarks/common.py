@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,9 @@ def process_start_seconds() -> float:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def first_rank(sources: list[str], expected: Iterable[str], k: int) -> int | None:
+    """1-based rank of the first expected source among the top k, or None."""
+    wanted = set(expected)
+    return next((i for i, s in enumerate(sources[:k], 1) if s in wanted), None)
