@@ -13,14 +13,16 @@ from brief_bot.config import Settings
 from brief_bot.embedding import HashingEmbedder, SentenceTransformersEmbedder
 from brief_bot.index import (
     DamagedIndexError,
-    IndexError,
+    IndexStateError,
     NoIndexError,
     read_chunks,
     read_pointer,
     status,
     update,
 )
-from brief_bot.search import HybridRetriever, LiveIndex
+from brief_bot.reader import LiveIndex
+from brief_bot.search import HybridRetriever
+from brief_bot.types import FilterError
 
 from .conftest import ROOT
 
@@ -178,7 +180,7 @@ def test_copied_store_that_fails_its_check_is_written_afresh(
     def flaky_verify(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
         if len(calls) == 1:
-            raise IndexError("vector store failed its read-back check")
+            raise IndexStateError("vector store failed its read-back check")
         return real_verify(*args, **kwargs)
 
     monkeypatch.setattr(index_stage, "_verify", flaky_verify)
@@ -208,9 +210,9 @@ def test_nothing_usable_is_an_error(tmp_path: Path, hashing: HashingEmbedder) ->
     corpus.mkdir()
     (corpus / "junk.txt").write_bytes(b"\x00" * 10)
     settings = Settings(corpus=corpus, index=tmp_path / "idx")
-    with pytest.raises(IndexError, match="nothing to index"):
+    with pytest.raises(IndexStateError, match="nothing to index"):
         update(settings, embedder=hashing)
-    with pytest.raises(IndexError, match="corpus folder not found"):
+    with pytest.raises(IndexStateError, match="corpus folder not found"):
         update(Settings(corpus=tmp_path / "missing", index=tmp_path / "idx"), embedder=hashing)
 
 
@@ -245,8 +247,17 @@ def test_filters_reach_dense_and_keyword_search(tiny_settings: Settings,
         hits = retriever.search(snapshot, "signed ITRs", k=5, mode=mode,
                                 filters={"status": "agreed", "audience": "public"})
         assert {h.source for h in hits} <= {"briefings/wcit.md"}
-    assert retriever.search(snapshot, "anything", k=5, filters={"doc_type": "nothing"}) == []
-    with pytest.raises(ValueError, match="unknown filter"):
+    # Case does not matter, and both searches see the same filter (dense alone finds it).
+    for spelled in ({"forum": "pp-14"}, {"forum": "PP-14", "status": "Agreed"}):
+        hits = retriever.search(snapshot, "Plenipotentiary open documents", k=5, mode="dense",
+                                filters=spelled)
+        assert hits and {h.source for h in hits} == {"strategy/messages.md"}, spelled
+    # An unknown key or value is a clear error, not a silent empty (or keyword-only) answer.
+    with pytest.raises(FilterError, match="unknown doc_type 'nothing'"):
+        retriever.search(snapshot, "anything", k=5, filters={"doc_type": "nothing"})
+    with pytest.raises(FilterError, match="no document has forum 'wcit-99'"):
+        retriever.search(snapshot, "anything", k=5, filters={"forum": "WCIT-99"})
+    with pytest.raises(FilterError, match="unknown filter"):
         retriever.search(snapshot, "x", k=5, filters={"colour": "red"})
 
 

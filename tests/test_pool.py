@@ -47,8 +47,8 @@ def test_pool_answers_like_the_bot_and_replaces_a_dead_worker(starter_settings: 
         assert len(workers) == 2 and workers <= _children() - before
         question = "how was the WCIT internet resolution adopted?"
         history = [{"role": "user", "content": "what happened at WCIT-12?"}]
-        want = starter_bot.ask(question, history, {"status": ["agreed", "draft", "current"]})
-        got = pool.ask(question, history, {"status": ["agreed", "draft", "current"]})
+        want = starter_bot.ask(question, history, {"status": ["agreed", "draft", "Unspecified"]})
+        got = pool.ask(question, history, {"status": ["agreed", "draft", "Unspecified"]})
         assert got.text == want.text
         assert [c.quote for c in got.citations] == [c.quote for c in want.citations]
         # A worker killed mid-service (out of memory, an operator) costs no question.

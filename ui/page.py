@@ -183,7 +183,7 @@ class Page:
             error = None
             # A "path" key makes gradio_client treat the dict as a file to download.
             info = {("generation_path" if k == "path" else k): v for k, v in info.items()}
-        except index_stage.IndexError as exc:
+        except index_stage.IndexStateError as exc:
             info, error = None, str(exc)
         return {"status": info, "error": error, "job": dict(self.job.state),
                 "documents": index_stage.documents(self.settings)}

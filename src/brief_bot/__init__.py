@@ -14,7 +14,7 @@ def __getattr__(name: str) -> Any:
 
         return BriefBot
     if name == "Answer":
-        from .answer import Answer
+        from .types import Answer
 
         return Answer
     if name == "Settings":

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from .search import Passage
+from .types import Answer, Citation, Passage  # noqa: F401 - Answer re-exported
 
 QUESTION_WORDS = frozenset("""
 how what who whom whose which when where why whi did does do done doe our we us i me my
@@ -74,42 +73,6 @@ def answer_type(question: str) -> re.Pattern[str] | None:
             return gives
     return None
 _MARKUP = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|#+\s+|>\s*|\|\s*)")
-
-
-@dataclass(frozen=True)
-class Citation:
-    n: int
-    source: str
-    title: str
-    section: str
-    page: int | None
-    quote: str
-    score: float
-    status: str = ""
-    date: str = ""
-    chunk_id: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"n": self.n, "source": self.source, "title": self.title,
-                "section": self.section, "page": self.page, "quote": self.quote,
-                "score": round(self.score, 4), "status": self.status, "date": self.date}
-
-
-@dataclass(frozen=True)
-class Answer:
-    question: str
-    text: str
-    abstained: bool
-    citations: tuple[Citation, ...] = ()
-    passages: tuple[Passage, ...] = ()
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    composer: str = "extractive"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"question": self.question, "answer": self.text, "abstained": self.abstained,
-                "citations": [c.to_dict() for c in self.citations],
-                "passages": [p.to_dict() for p in self.passages],
-                "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()}}
 
 
 @dataclass(frozen=True)
@@ -250,7 +213,7 @@ class ExtractiveComposer:
             if sentence.passage not in numbers:
                 numbers[sentence.passage] = len(numbers) + 1
                 p = passages[sentence.passage]
-                citations.append(_citation(numbers[sentence.passage], p, sentence.text))
+                citations.append(Citation.of(numbers[sentence.passage], p, sentence.text))
             shown = " ".join(_MARKUP.sub("", sentence.text).split())
             parts.append(f"{shown} [{numbers[sentence.passage]}]")
         return " ".join(parts), citations, False
@@ -263,7 +226,7 @@ class ExtractiveComposer:
                 + "\n".join(f"> {line}" if line.strip() else ">" for line in
                             passage.text.split("\n")) + " [1]")
         quote = max(passage.parts or (passage.text,), key=len)
-        return text, [_citation(1, passage, quote)], False
+        return text, [Citation.of(1, passage, quote)], False
 
     def abstain(self, passages: Sequence[Passage]) -> str:
         nearby = list(dict.fromkeys(f"{p.title} ({p.source})" for p in passages[:3]))
@@ -271,9 +234,3 @@ class ExtractiveComposer:
         if nearby:
             text += " The closest documents it has are: " + "; ".join(nearby) + "."
         return text
-
-
-def _citation(n: int, passage: Passage, quote: str) -> Citation:
-    return Citation(n=n, source=passage.source, title=passage.title, section=passage.section,
-                    page=passage.page, quote=quote, score=passage.score,
-                    status=passage.status, date=passage.date, chunk_id=passage.chunk_id)

@@ -8,11 +8,13 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .answer import Answer, ExtractiveComposer
+from .answer import ExtractiveComposer
 from .config import Settings
 from .embedding import Embedder, default_embedder
-from .index import IndexError
-from .search import HybridRetriever, LiveIndex
+from .generations import IndexStateError
+from .reader import LiveIndex
+from .search import HybridRetriever
+from .types import Answer, FilterError, Filters
 
 log = logging.getLogger("brief_bot")
 
@@ -93,8 +95,9 @@ class BriefBot:
 
             self._llm = LLMComposer(settings=self.settings)
         try:
-            self.index.get()
-        except IndexError as exc:
+            with self.index.use():
+                pass
+        except IndexStateError as exc:
             raise BriefBotError(str(exc)) from None
 
     def warm_up(self) -> None:
@@ -104,21 +107,24 @@ class BriefBot:
         self.embedder.embed_query("warm up")
 
     def ask(self, question: str, history: History = (),
-            filters: Mapping[str, Any] | None = None, *, k: int | None = None) -> Answer:
+            filters: Filters | Mapping[str, Any] | None = None, *,
+            k: int | None = None) -> Answer:
         question = (question or "").strip()
         if not question:
             return Answer(question="", text="Please ask a question.", abstained=True)
+        try:
+            wanted = Filters.parse(filters)
+            with self.index.use() as snapshot:
+                return self._ask(snapshot, question, history, wanted, k)
+        except (IndexStateError, FilterError) as exc:
+            raise BriefBotError(str(exc)) from None
+
+    def _ask(self, snapshot: Any, question: str, history: History, filters: Filters,
+             k: int | None) -> Answer:
         started = time.perf_counter()
-        try:
-            snapshot = self.index.get()
-        except IndexError as exc:
-            raise BriefBotError(str(exc)) from None
         query = retrieval_query(question, history)
-        try:
-            passages = self.retriever.search(snapshot, query, k=k or self.settings.k,
-                                             filters=filters)
-        except ValueError as exc:
-            raise BriefBotError(str(exc)) from None
+        passages = self.retriever.search(snapshot, query, k=k or self.settings.k,
+                                         filters=filters)
         retrieved = time.perf_counter()
         composer = ExtractiveComposer(analyze=snapshot.keyword.analyze, idf=snapshot.keyword.idf,
                                       answer_words=self.settings.answer_words,
@@ -141,10 +147,14 @@ class BriefBot:
         )
 
     def search(self, question: str, *, k: int | None = None,
-               filters: Mapping[str, Any] | None = None, mode: str = "hybrid",
+               filters: Filters | Mapping[str, Any] | None = None, mode: str = "hybrid",
                expand: bool | None = None, feedback: bool | None = None) -> list[Any]:
         """Ranked passages only (for evaluation and the sources panel)."""
-        snapshot = self.index.get()
-        return self.retriever.search(snapshot, question, k=k or self.settings.k,
-                                     filters=filters, mode=mode, expand=expand,
-                                     feedback=feedback)
+        with self.index.use() as snapshot:
+            return self.retriever.search(snapshot, question, k=k or self.settings.k,
+                                         filters=Filters.parse(filters), mode=mode,
+                                         expand=expand, feedback=feedback)
+
+    def close(self) -> None:
+        """Close the open index generations (a long-lived process calls this at exit)."""
+        self.index.close()

@@ -38,7 +38,7 @@ def status(settings: Settings) -> dict[str, Any]:
     current = current_generation(settings.index)
     if current is None:
         raise NoIndexError(f"no index in {settings.index} yet: run `brief-bot index`")
-    name, gen_dir, manifest = current
+    name, gen_dir, manifest = current.name, current.path, current.manifest
     changes: dict[str, list[str]] = {"new": [], "changed": [], "deleted": []}
     if settings.corpus.is_dir():
         seen = set()
@@ -70,4 +70,4 @@ def documents(settings: Settings) -> list[dict[str, Any]]:
     current = current_generation(settings.index)
     if current is None:
         return []
-    return [{"source": s, **info} for s, info in current[2]["files"].items()]
+    return [{"source": s, **info} for s, info in current.manifest["files"].items()]

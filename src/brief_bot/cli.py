@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from .config import Settings
+from .types import FilterError, Filters
 
 app = typer.Typer(
     name="brief-bot",
@@ -86,7 +87,7 @@ def index(
     bar = make_progress(progress) if progress else PlainProgress(open("/dev/null", "w"))  # noqa: SIM115
     try:
         report = index_stage.update(settings, rebuild=rebuild, progress=bar)
-    except index_stage.IndexError as exc:
+    except index_stage.IndexStateError as exc:
         bar.close()
         _fail(str(exc))
         return
@@ -124,7 +125,7 @@ def status(corpus: CorpusOpt = None, index: IndexOpt = None, as_json: JsonOpt = 
     settings = _settings(corpus, index)
     try:
         info = index_stage.status(settings)
-    except index_stage.IndexError as exc:
+    except index_stage.IndexStateError as exc:
         _fail(str(exc))
         return
     if as_json:
@@ -145,14 +146,12 @@ def status(corpus: CorpusOpt = None, index: IndexOpt = None, as_json: JsonOpt = 
         typer.echo(f"  skipped {skip['source']}: {skip['reason']}")
 
 
-def _filters(pairs: list[str] | None) -> dict[str, str]:
-    filters: dict[str, str] = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key or not value:
-            _fail(f"--filter takes KEY=VALUE, got {pair!r}")
-        filters[key.strip()] = value.strip()
-    return filters
+def _filters(pairs: list[str] | None) -> Filters:
+    try:
+        return Filters.parse(pairs or [])
+    except FilterError as exc:
+        _fail(f"--filter: {exc}")
+        raise
 
 
 @app.command()
@@ -272,13 +271,13 @@ def _ensure_index(settings: Settings) -> None:
     try:
         if index_stage.read_pointer(settings.index) is not None:
             return
-    except index_stage.IndexError as exc:
+    except index_stage.IndexStateError as exc:
         _fail(str(exc))
     typer.echo(f"no index in {settings.index} yet: building it from {settings.corpus}", err=True)
     bar = make_progress()
     try:
         report = index_stage.update(settings, progress=bar)
-    except index_stage.IndexError as exc:
+    except index_stage.IndexStateError as exc:
         bar.close()
         _fail(str(exc))
         return

@@ -19,11 +19,8 @@ from typing import Any
 import yaml
 
 from .loaders import Parsed, SkipFile, load_bytes
+from .types import AUDIENCES, DOC_TYPES, STATUSES
 
-DOC_TYPES = {"briefing", "roadmap", "narrative", "messages", "background", "timeline",
-             "glossary", "report"}
-STATUSES = {"agreed", "draft", "superseded"}
-AUDIENCES = {"internal", "public"}
 SIDECAR_SUFFIX = ".meta.yaml"
 # Bump when parsing or splitting changes what chunks look like: indexes built before rebuild.
 CHUNKER_VERSION = 3
@@ -176,7 +173,7 @@ def build_meta(raw: dict[str, Any], parsed: Parsed, source: str,
         date=_as_date(raw.get("date")),
         audience=str(raw.get("audience") or "public").strip().lower(),
     )
-    for key, allowed in (("doc_type", DOC_TYPES), ("status", STATUSES | {"unspecified"}),
+    for key, allowed in (("doc_type", DOC_TYPES), ("status", STATUSES),
                          ("audience", AUDIENCES)):
         if getattr(meta, key) not in allowed:
             warnings.append(f"unknown {key} {getattr(meta, key)!r} (expected one of "

@@ -14,6 +14,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,15 +34,15 @@ CHUNKS = "chunks.jsonl"
 GLOSSARY_SOURCE = "glossary/acronyms.csv"
 
 
-class IndexError(RuntimeError):  # noqa: A001 - the index stage's own error, shown to users
+class IndexStateError(RuntimeError):
     """A problem a user must act on; the message says what to do."""
 
 
-class NoIndexError(IndexError):
+class NoIndexError(IndexStateError):
     pass
 
 
-class DamagedIndexError(IndexError):
+class DamagedIndexError(IndexStateError):
     pass
 
 
@@ -97,12 +98,25 @@ def load_manifest(gen_dir: Path) -> dict[str, Any]:
     return manifest
 
 
-def current_generation(index_dir: Path) -> tuple[str, Path, dict[str, Any]] | None:
+@dataclass(frozen=True)
+class Generation:
+    """One built generation: its folder name, its path and its manifest."""
+
+    name: str
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def collection(self) -> str:
+        return str(self.manifest["collection"])
+
+
+def current_generation(index_dir: Path) -> Generation | None:
     name = read_pointer(index_dir)
     if name is None:
         return None
     gen_dir = index_dir / name
-    return name, gen_dir, load_manifest(gen_dir)
+    return Generation(name, gen_dir, load_manifest(gen_dir))
 
 
 @contextlib.contextmanager

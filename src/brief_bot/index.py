@@ -48,7 +48,8 @@ from .generations import (  # noqa: F401 - re-exported: the index stage's public
     MANIFEST,
     POINTER,
     DamagedIndexError,
-    IndexError,
+    Generation,
+    IndexStateError,
     NoIndexError,
     activate,
     chroma_metadata,
@@ -178,7 +179,7 @@ def update(settings: Settings, *, rebuild: bool = False, embedder: Embedder | No
     started = time.perf_counter()
     progress = progress or NullProgress()
     if not settings.corpus.is_dir():
-        raise IndexError(f"corpus folder not found: {settings.corpus} "
+        raise IndexStateError(f"corpus folder not found: {settings.corpus} "
                          "(set --corpus or BRIEF_BOT_CORPUS)")
     embedder = embedder or default_embedder(settings.resolved_model_path(),
                                             settings.embed_batch_size, settings.encoder_cache)
@@ -187,7 +188,8 @@ def update(settings: Settings, *, rebuild: bool = False, embedder: Embedder | No
         current = None
         if not rebuild:
             current = current_generation(index_dir)  # a damaged index raises: say --rebuild
-        old = current[2] if current and _compatible(current[2], settings, embedder) else None
+        old = (current.manifest if current and _compatible(current.manifest, settings, embedder)
+               else None)
         if current and old is None:
             progress.log("settings or model changed since the last build: rebuilding in full")
         scan = _scan(settings, embedder, old, progress)
@@ -197,13 +199,13 @@ def update(settings: Settings, *, rebuild: bool = False, embedder: Embedder | No
         if old is not None and not (report.added or report.updated or report.deleted) and (
                 {s: v["reason"] for s, v in scan.skipped.items()}
                 == {s: v["reason"] for s, v in old["skipped"].items()}):
-            report.generation = current[0] if current else None
+            report.generation = current.name if current else None
             report.chunks = old["counts"]["chunks"]
             prune(settings, index_dir)
             report.seconds = round(time.perf_counter() - started, 3)
             return report
         if not scan.parsed and not scan.unchanged:
-            raise IndexError(f"nothing to index in {settings.corpus}: every file was skipped "
+            raise IndexStateError(f"nothing to index in {settings.corpus}: every file was skipped "
                              "or the folder is empty")
         name = _new_generation_name(index_dir)
         gen_dir = index_dir / name
@@ -235,11 +237,11 @@ def _report(scan: _Scan, old: dict[str, Any] | None) -> UpdateReport:
 
 
 def _build(settings: Settings, embedder: Embedder,
-           current: tuple[str, Path, dict[str, Any]] | None, scan: _Scan, gen_dir: Path,
+           current: Generation | None, scan: _Scan, gen_dir: Path,
            name: str, report: UpdateReport, progress: Progress) -> None:
     gen_dir.mkdir(parents=True)
     collection = COLLECTION_PREFIX + name.replace("-", "_")
-    old_rows = read_chunks(current[1]) if current else []
+    old_rows = read_chunks(current.path) if current else []
     keep = set(scan.unchanged)
     rows = [r for r in old_rows if r["source"] in keep]
     drop_ids = [r["id"] for r in old_rows if r["source"] not in keep]
@@ -248,7 +250,7 @@ def _build(settings: Settings, embedder: Embedder,
 
     # Chunks whose text did not change inside an edited file keep their old vector.
     old_by_hash = {r["hash"]: r["id"] for r in old_rows}
-    old_store = open_store(settings, current[1], current[2]["collection"]) if current else None
+    old_store = open_store(settings, current.path, current.collection) if current else None
     reuse_ids = [old_by_hash[r["hash"]] for r in new_rows if r["hash"] in old_by_hash]
     reused = old_store.embeddings(reuse_ids) if old_store and reuse_ids else {}
     vectors = np.zeros((len(new_rows), embedder.dimensions), dtype=np.float32)
@@ -282,7 +284,7 @@ def _build(settings: Settings, embedder: Embedder,
                     vectors=vectors)
     try:
         collection = write(copy=copy)
-    except IndexError as exc:
+    except IndexStateError as exc:
         if not copy:
             raise
         # Copy-and-apply is only a shortcut; a store that fails its check is written afresh.
@@ -309,22 +311,22 @@ def _build(settings: Settings, embedder: Embedder,
     progress.advance()
 
 
-def _write_store(*, settings: Settings, current: tuple[str, Path, dict[str, Any]] | None,
+def _write_store(*, settings: Settings, current: Generation | None,
                  gen_dir: Path, collection: str, kept: list[dict[str, Any]],
                  drop_ids: list[str], new_rows: list[dict[str, Any]], vectors: np.ndarray,
                  copy: bool) -> str:
     """The generation's vectors: the previous store copied with the changes applied (`copy`),
     or a fresh collection holding the kept rows' vectors and the new ones. Returns the
-    collection's name; raises IndexError if the result fails its check."""
+    collection's name; raises IndexStateError if the result fails its check."""
     if copy and current is not None:
-        shutil.copytree(current[1] / "chroma", gen_dir / "chroma")
-        collection = current[2]["collection"]
+        shutil.copytree(current.path / "chroma", gen_dir / "chroma")
+        collection = current.collection
         store = ChromaStore(local_client(gen_dir / "chroma"), collection)
         store.delete(drop_ids)
     else:
         store = open_store(settings, gen_dir, collection, create=True)
         if current is not None and kept:
-            old = open_store(settings, current[1], current[2]["collection"])
+            old = open_store(settings, current.path, current.collection)
             try:
                 carried = old.embeddings([r["id"] for r in kept])
             finally:
@@ -349,7 +351,7 @@ def _verify(store: ChromaStore, rows: list[dict[str, Any]], vectors: np.ndarray,
             new_rows: list[dict[str, Any]]) -> None:
     count = store.count()
     if count != len(rows):
-        raise IndexError(f"vector store holds {count} chunks, expected {len(rows)}: "
+        raise IndexStateError(f"vector store holds {count} chunks, expected {len(rows)}: "
                          "the new generation was discarded")
     if new_rows:
         # The first new chunk must come back as its own nearest neighbour. Under load the store
@@ -362,15 +364,15 @@ def _verify(store: ChromaStore, rows: list[dict[str, Any]], vectors: np.ndarray,
             if any(i == want and sim >= 0.99 for i, sim in hits):
                 return
             if time.monotonic() > deadline:
-                raise IndexError("vector store failed its read-back check: "
+                raise IndexStateError("vector store failed its read-back check: "
                                  "the new generation was discarded")
             time.sleep(0.2)
 
 
 def _manifest(settings: Settings, embedder: Embedder, name: str, collection: str, scan: _Scan,
-              current: tuple[str, Path, dict[str, Any]] | None,
+              current: Generation | None,
               rows: list[dict[str, Any]]) -> dict[str, Any]:
-    old_files = current[2]["files"] if current else {}
+    old_files = current.manifest["files"] if current else {}
     files: dict[str, Any] = {}
     counts: dict[str, int] = {}
     for row in rows:

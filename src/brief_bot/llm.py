@@ -11,9 +11,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from .answer import Citation, split_sentences
+from .answer import split_sentences
 from .config import Settings
-from .search import Passage
+from .types import Citation, Passage
 
 SYSTEM_PROMPT = """You answer questions for the policy staff of BB, a civil-society organisation,
 using ONLY the numbered passages from BB's briefing documents given to you.

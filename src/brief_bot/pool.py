@@ -26,9 +26,9 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from .answer import Answer
 from .bot import BriefBot, BriefBotError, History
 from .config import Settings
+from .types import Answer, FilterError, Filters
 
 log = logging.getLogger("brief_bot")
 
@@ -63,7 +63,7 @@ def _start_worker(settings: Settings, log_level: str, parent: int) -> None:
     _bot = bot
 
 
-def _ask(question: str, history: History, filters: Mapping[str, Any] | None,
+def _ask(question: str, history: History, filters: Filters | None,
          k: int | None) -> Answer:
     global _bot
     if _bot is None:
@@ -108,12 +108,17 @@ class BotPool:
             self.ask("what is the ITU?")
 
     def ask(self, question: str, history: History = (),
-            filters: Mapping[str, Any] | None = None, *, k: int | None = None) -> Answer:
+            filters: Filters | Mapping[str, Any] | None = None, *,
+            k: int | None = None) -> Answer:
+        try:
+            wanted = Filters.parse(filters)
+        except FilterError as exc:
+            raise BriefBotError(str(exc)) from None
         for attempt in (1, 2):
             executor = self._current()
             try:
                 return executor.submit(_ask, question, list(history),
-                                       dict(filters) if filters else None, k).result()
+                                       wanted, k).result()
             except BrokenProcessPool:
                 log.warning("an answering process died; starting a new one (attempt %d)",
                             attempt)

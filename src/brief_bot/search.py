@@ -9,135 +9,17 @@ section are merged into one passage.
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .config import Settings
 from .embedding import Embedder
-from .glossary import Glossary
-from .index import (
-    CHUNKS,
-    DamagedIndexError,
-    IndexError,
-    NoIndexError,
-    current_generation,
-    open_store,
-    read_chunks,
-    read_pointer,
-)
-from .keyword import KeywordIndex
-from .store import ChromaStore
-
-FILTER_KEYS = ("doc_type", "forum", "status", "audience", "source")
-
-
-@dataclass(frozen=True)
-class Passage:
-    chunk_id: str
-    source: str
-    title: str
-    section: str
-    page: int | None
-    text: str
-    score: float
-    dense: float
-    doc_type: str
-    status: str
-    date: str
-    forum: tuple[str, ...]
-    audience: str
-    rows: tuple[int, ...] = field(default=())
-    # The chunk texts behind a merged passage: quotes are taken from these, so a quote is
-    # always a verbatim span of its source even where the merge re-joined two chunks.
-    parts: tuple[str, ...] = field(default=())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "chunk_id": self.chunk_id, "text": self.text,
-                "score": round(self.score, 4), "title": self.title, "section": self.section,
-                "page": self.page, "status": self.status, "date": self.date,
-                "doc_type": self.doc_type}
-
-
-class Snapshot:
-    """One generation, opened read-only: rows, keyword index, vector store, glossary."""
-
-    def __init__(self, settings: Settings) -> None:
-        current = current_generation(settings.index)
-        if current is None:
-            raise NoIndexError(f"no index in {settings.index} yet: run `brief-bot index`")
-        self.name, self.path, self.manifest = current
-        if not (self.path / CHUNKS).is_file():
-            raise IndexError(f"index generation {self.path} is incomplete; "
-                             "run `brief-bot index --rebuild`")
-        try:
-            self.rows = read_chunks(self.path)
-            self.keyword = KeywordIndex.load(self.path / "keyword")
-            self.store: ChromaStore = open_store(settings, self.path,
-                                                 self.manifest["collection"])
-        except Exception as exc:  # noqa: BLE001 - any damage below reads the same to a user
-            if settings.chroma_url and "connect" in str(exc).lower():
-                raise IndexError(f"cannot reach the Chroma server at {settings.chroma_url} "
-                                 f"({type(exc).__name__})") from None
-            raise DamagedIndexError(
-                f"index generation {self.path} is damaged ({type(exc).__name__}: "
-                f"{str(exc)[:120]}); run `brief-bot index --rebuild`") from None
-        self.row_of = {row["id"]: i for i, row in enumerate(self.rows)}
-        self.glossary = Glossary.load(self.path / "glossary.csv")
-        self._columns = {key: np.array([_as_set(row.get(key)) for row in self.rows],
-                                       dtype=object) for key in FILTER_KEYS}
-
-    def mask(self, filters: Mapping[str, Any]) -> np.ndarray | None:
-        """A 0/1 row mask for the filters (values may be one string or a list: any of)."""
-        if not filters:
-            return None
-        mask = np.ones(len(self.rows), dtype=bool)
-        for key, wanted in filters.items():
-            if key not in FILTER_KEYS:
-                raise ValueError(f"unknown filter {key!r}; use one of {', '.join(FILTER_KEYS)}")
-            values = {wanted} if isinstance(wanted, str) else set(wanted)
-            values = {v.lower() for v in values}
-            mask &= np.array([bool(cell & values) for cell in self._columns[key]], dtype=bool)
-        return mask
-
-    def close(self) -> None:
-        self.store.close()
-
-
-def _as_set(value: Any) -> frozenset[str]:
-    if value is None:
-        return frozenset()
-    if isinstance(value, list | tuple):
-        return frozenset(str(v).lower() for v in value)
-    return frozenset({str(value).lower()})
-
-
-class LiveIndex:
-    """Follows the index pointer: a rebuild in another process is picked up at the next call."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._lock = threading.Lock()
-        self._snapshot: Snapshot | None = None
-        self._pointer: str | None = None
-
-    def get(self) -> Snapshot:
-        pointer = read_pointer(self.settings.index)
-        snapshot = self._snapshot
-        if snapshot is not None and pointer == self._pointer:
-            return snapshot
-        with self._lock:
-            if self._snapshot is None or pointer != self._pointer:
-                fresh = Snapshot(self.settings)
-                # The old snapshot is left for in-flight questions; its files stay on disk for
-                # the grace period, so closing it here could break a reader mid-query.
-                self._snapshot, self._pointer = fresh, fresh.name
-            return self._snapshot
-
+from .reader import Snapshot, rows_passage
+from .types import Filters, Passage
 
 # The glossary mentions every term; it should win only when a term's meaning is asked.
 _DEFINITION_ASKED = re.compile(r"^\s*(what\s+is|what's|what\s+are|what\s+does|define|meaning\s+of)"
@@ -170,7 +52,7 @@ class HybridRetriever:
         self.embedder = embedder
 
     def search(self, snapshot: Snapshot, query: str, *, k: int,
-               filters: Mapping[str, Any] | None = None, mode: str = "hybrid",
+               filters: Filters | Mapping[str, Any] | None = None, mode: str = "hybrid",
                expand: bool | None = None, feedback: bool | None = None) -> list[Passage]:
         """Top-k passages. `mode` is hybrid, dense or keyword; `expand` and `feedback` default
         to the settings (glossary expansion; one round of pseudo-relevance feedback)."""
@@ -178,10 +60,12 @@ class HybridRetriever:
         expand = s.expand_queries if expand is None else expand
         feedback = s.feedback_docs > 0 if feedback is None else feedback
         expanded = snapshot.glossary.expand(query) if expand else query
-        mask = snapshot.mask(filters or {})
+        filters = Filters.parse(filters)
+        snapshot.check(filters)
+        mask = snapshot.mask(filters)
         if mask is not None and not mask.any():
             return []
-        where = _where(filters or {})
+        where = snapshot.where(filters)
         vector = None
         dense_hits: list[tuple[int, float]] = []
         if mode in ("hybrid", "dense"):
@@ -260,20 +144,6 @@ def fuse(rankings: Sequence[Sequence[tuple[int, float]]], weights: Sequence[floa
     return scores
 
 
-def _where(filters: Mapping[str, Any]) -> dict[str, Any] | None:
-    clauses: list[dict[str, Any]] = []
-    for key, wanted in filters.items():
-        values = [wanted] if isinstance(wanted, str) else list(wanted)
-        if key == "forum":
-            alts = [{f"forum:{v}": True} for v in values]
-        else:
-            alts = [{key: v} for v in values]
-        clauses.append(alts[0] if len(alts) == 1 else {"$or": alts})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
 def merge_adjacent(rows: list[dict[str, Any]], ranked: list[int], scores: dict[int, float],
                    dense_sim: dict[int, float], k: int) -> list[Passage]:
     """Top-k passages; a hit's neighbour in the same section joins it instead of taking a slot."""
@@ -299,30 +169,4 @@ def merge_adjacent(rows: list[dict[str, Any]], ranked: list[int], scores: dict[i
             continue
         taken[row] = len(groups)
         groups.append([row])
-    return [_passage(rows, sorted(group), scores, dense_sim) for group in groups]
-
-
-def _passage(rows: list[dict[str, Any]], group: list[int], scores: dict[int, float],
-             dense_sim: dict[int, float]) -> Passage:
-    first = rows[group[0]]
-    text = first["text"]
-    for row in group[1:]:
-        text = _join_overlapping(text, rows[row]["text"])
-    best = max(group, key=lambda r: scores[r])
-    return Passage(
-        chunk_id=rows[best]["id"], source=first["source"], title=first["title"],
-        section=first["section"], page=first["page"], text=text,
-        score=max(scores[r] for r in group), dense=max(dense_sim.get(r, 0.0) for r in group),
-        doc_type=first["doc_type"], status=first["status"], date=first["date"],
-        forum=tuple(first["forum"]), audience=first["audience"], rows=tuple(group),
-        parts=tuple(rows[r]["text"] for r in group),
-    )
-
-
-def _join_overlapping(left: str, right: str) -> str:
-    """Chunks overlap by a few sentences; join without repeating them."""
-    for size in range(min(len(left), len(right), 800), 20, -1):
-        if left.endswith(right[:size]):
-            return left + right[size:]
-    return left + "\n" + right
-
+    return [rows_passage(rows, sorted(group), scores, dense_sim) for group in groups]

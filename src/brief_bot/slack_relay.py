@@ -24,7 +24,6 @@ from typing import Any, Protocol
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
-from .answer import Answer
 from .config import Settings
 from .feedback import FeedbackStore
 from .slack_format import (
@@ -41,6 +40,7 @@ from .slack_format import (
     mentions,
     section_text,
 )
+from .types import Answer
 
 log = logging.getLogger("brief_bot.slack")
 

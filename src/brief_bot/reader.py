@@ -1,0 +1,304 @@
+"""The index's read side: open the serving generation, follow the pointer, close what is replaced.
+
+`LiveIndex` hands out `Snapshot`s (one generation opened read-only: its chunk rows, keyword
+index, vector store, glossary and heading outline). A rebuild in another process switches the
+pointer; the next question opens the new generation, and the old one is closed as soon as no
+question is using it, so an answering process holds one or two generations open, never more.
+Nothing here writes: the writer is `index.update`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from .config import Settings
+from .generations import (
+    CHUNKS,
+    DamagedIndexError,
+    Generation,
+    IndexStateError,
+    NoIndexError,
+    current_generation,
+    open_store,
+    read_chunks,
+    read_pointer,
+)
+from .glossary import Glossary
+from .keyword import KeywordIndex
+from .store import ChromaStore
+from .types import FILTER_KEYS, FilterError, Filters, Passage
+
+# Columns held as one value per row; `forum` is a list per row.
+_SCALAR_KEYS = ("doc_type", "status", "audience", "source")
+
+
+@dataclass(frozen=True)
+class SectionSpan:
+    """One section of one document (a heading path on one page) and the rows that hold it."""
+
+    source: str
+    path: tuple[str, ...]
+    page: int | None
+    rows: tuple[int, ...]
+
+    @property
+    def heading(self) -> str:
+        return self.path[-1] if self.path else ""
+
+
+class Outline:
+    """The documents' heading structure, rebuilt from the chunk table: consecutive rows of one
+    source with the same section path and page make one section, in document order. This is
+    the "big" side of small-to-big answering: search finds chunks, answers may use the whole
+    section or its siblings."""
+
+    def __init__(self, rows: Sequence[dict[str, Any]]) -> None:
+        order = sorted(range(len(rows)), key=lambda r: (rows[r]["source"], rows[r]["position"]))
+        self.sections: list[SectionSpan] = []
+        self.section_of_row = [0] * len(rows)
+        self.by_source: dict[str, list[int]] = {}
+        group: list[int] = []
+
+        def close() -> None:
+            first = rows[group[0]]
+            path = tuple(p for p in str(first["section"]).split(" > ") if p)
+            for r in group:
+                self.section_of_row[r] = len(self.sections)
+            self.by_source.setdefault(first["source"], []).append(len(self.sections))
+            self.sections.append(SectionSpan(first["source"], path, first["page"], tuple(group)))
+
+        for r in order:
+            row = rows[r]
+            if group:
+                last = rows[group[-1]]
+                if (last["source"], last["section"], last["page"]) != (
+                        row["source"], row["section"], row["page"]):
+                    close()
+                    group = []
+            group.append(r)
+        if group:
+            close()
+
+    def siblings(self, index: int) -> list[int]:
+        """Sections of the same document under the same parent heading, in document order."""
+        span = self.sections[index]
+        parent = span.path[:-1]
+        return [i for i in self.by_source[span.source]
+                if self.sections[i].path[:-1] == parent and len(self.sections[i].path) ==
+                len(span.path)]
+
+    def under(self, source: str, prefix: tuple[str, ...]) -> list[int]:
+        """Sections of `source` at or below the heading path `prefix`, in document order."""
+        return [i for i in self.by_source.get(source, ())
+                if self.sections[i].path[: len(prefix)] == prefix]
+
+
+class Snapshot:
+    """One generation, opened read-only: rows, keyword index, vector store, glossary."""
+
+    def __init__(self, settings: Settings, generation: Generation) -> None:
+        self.generation = generation
+        self.name, self.path, self.manifest = generation.name, generation.path, \
+            generation.manifest
+        if not (self.path / CHUNKS).is_file():
+            raise IndexStateError(f"index generation {self.path} is incomplete; "
+                                  "run `brief-bot index --rebuild`")
+        try:
+            self.rows = read_chunks(self.path)
+            self.keyword = KeywordIndex.load(self.path / "keyword")
+            self.store: ChromaStore = open_store(settings, self.path, generation.collection)
+        except Exception as exc:  # noqa: BLE001 - any damage below reads the same to a user
+            if settings.chroma_url and "connect" in str(exc).lower():
+                raise IndexStateError(f"cannot reach the Chroma server at {settings.chroma_url}"
+                                      f" ({type(exc).__name__})") from None
+            raise DamagedIndexError(
+                f"index generation {self.path} is damaged ({type(exc).__name__}: "
+                f"{str(exc)[:120]}); run `brief-bot index --rebuild`") from None
+        self.row_of = {row["id"]: i for i, row in enumerate(self.rows)}
+        self.glossary = Glossary.load(self.path / "glossary.csv")
+        self._columns = {key: np.array([_as_set(row.get(key)) for row in self.rows],
+                                       dtype=object) for key in FILTER_KEYS}
+        # Each filter key's values as stored, by their lower-case form: a filter is matched
+        # without regard to case and rendered for Chroma in the stored spelling.
+        self.spellings: dict[str, dict[str, set[str]]] = {key: {} for key in FILTER_KEYS}
+        for row in self.rows:
+            for key in FILTER_KEYS:
+                raw = row.get(key)
+                for value in raw if isinstance(raw, list) else [raw]:
+                    if value not in (None, ""):
+                        self.spellings[key].setdefault(str(value).lower(), set()).add(
+                            str(value))
+
+    @cached_property
+    def outline(self) -> Outline:
+        return Outline(self.rows)
+
+    @cached_property
+    def forums(self) -> frozenset[str]:
+        """Every forum named in the documents' metadata, lower-cased."""
+        return frozenset(self.spellings["forum"])
+
+    # --- filters ------------------------------------------------------------------------
+
+    def check(self, filters: Filters) -> None:
+        """A forum or source no document has is a typo or a stale link: say so."""
+        for key in ("forum", "source"):
+            unknown = sorted(v for v in getattr(filters, key) if v not in self.spellings[key])
+            if unknown:
+                known = sorted({s for spelled in self.spellings[key].values() for s in spelled})
+                shown = ", ".join(known[:30]) + (" ..." if len(known) > 30 else "")
+                raise FilterError(f"no document has {key} {', '.join(map(repr, unknown))}; "
+                                  f"known: {shown}")
+
+    def mask(self, filters: Filters) -> np.ndarray | None:
+        """A 0/1 row mask for the filters (each key: any of its values)."""
+        if not filters:
+            return None
+        mask = np.ones(len(self.rows), dtype=bool)
+        for key, values in filters.items():
+            mask &= np.array([bool(cell & values) for cell in self._columns[key]], dtype=bool)
+        return mask
+
+    def where(self, filters: Filters) -> dict[str, Any] | None:
+        """The same filters as a Chroma `where`, in the spellings the store holds."""
+        clauses: list[dict[str, Any]] = []
+        for key, values in filters.items():
+            spelled = sorted({s for v in values for s in self.spellings[key].get(v, {v})})
+            if key == "forum":
+                alts = [{f"forum:{v}": True} for v in spelled]
+            else:
+                alts = [{key: v} for v in spelled]
+            clauses.append(alts[0] if len(alts) == 1 else {"$or": alts})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    # --- passages -----------------------------------------------------------------------
+
+    def passage(self, group: Sequence[int], scores: dict[int, float] | None = None,
+                dense: dict[int, float] | None = None, *, chunk_id: str | None = None) -> Passage:
+        """The rows of `group` (one section, in order) as one passage."""
+        return rows_passage(self.rows, sorted(group), scores or {}, dense or {},
+                            chunk_id=chunk_id)
+
+    def section_passage(self, index: int, score: float = 0.0) -> Passage:
+        """A whole section as one passage (its id names the section, not a single chunk)."""
+        span = self.outline.sections[index]
+        first = self.rows[span.rows[0]]["id"]
+        chunk_id = first if len(span.rows) == 1 else f"{first}~{len(span.rows)}"
+        return self.passage(span.rows, {r: score for r in span.rows}, chunk_id=chunk_id)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _as_set(value: Any) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    if isinstance(value, list | tuple):
+        return frozenset(str(v).lower() for v in value)
+    return frozenset({str(value).lower()})
+
+
+def rows_passage(rows: Sequence[dict[str, Any]], group: Sequence[int], scores: dict[int, float],
+                 dense: dict[int, float], *, chunk_id: str | None = None) -> Passage:
+    first = rows[group[0]]
+    text = first["text"]
+    for row in group[1:]:
+        text = join_overlapping(text, rows[row]["text"])
+    best = max(group, key=lambda r: scores.get(r, 0.0))
+    return Passage(
+        chunk_id=chunk_id or rows[best]["id"], source=first["source"], title=first["title"],
+        section=first["section"], page=first["page"], text=text,
+        score=max(scores.get(r, 0.0) for r in group),
+        dense=max(dense.get(r, 0.0) for r in group),
+        doc_type=first["doc_type"], status=first["status"], date=first["date"],
+        forum=tuple(first["forum"]), audience=first["audience"], rows=tuple(group),
+        parts=tuple(rows[r]["text"] for r in group),
+    )
+
+
+def join_overlapping(left: str, right: str) -> str:
+    """Chunks overlap by a few sentences; join without repeating them."""
+    for size in range(min(len(left), len(right), 800), 20, -1):
+        if left.endswith(right[:size]):
+            return left + right[size:]
+    return left + "\n" + right
+
+
+class LiveIndex:
+    """Follows the index pointer: a rebuild in another process is picked up at the next
+    question, and the generation it replaces is closed once no question is using it.
+
+        with live.use() as snapshot:
+            ...
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._users: dict[int, int] = {}  # id(snapshot) -> questions using it
+        self._retired: dict[int, Snapshot] = {}
+
+    @contextlib.contextmanager
+    def use(self) -> Iterator[Snapshot]:
+        snapshot = self._acquire()
+        try:
+            yield snapshot
+        finally:
+            self._release(snapshot)
+
+    def get(self) -> Snapshot:
+        """The serving snapshot, without holding it (for a check that the index opens)."""
+        with self.use() as snapshot:
+            return snapshot
+
+    def _acquire(self) -> Snapshot:
+        pointer = read_pointer(self.settings.index)
+        with self._lock:
+            current = self._snapshot
+            if current is None or pointer != current.name:
+                generation = current_generation(self.settings.index)
+                if generation is None:
+                    raise NoIndexError(f"no index in {self.settings.index} yet: run "
+                                       "`brief-bot index`")
+                fresh = Snapshot(self.settings, generation)
+                if current is not None:
+                    self._retire(current)
+                self._snapshot = current = fresh
+            self._users[id(current)] = self._users.get(id(current), 0) + 1
+            return current
+
+    def _release(self, snapshot: Snapshot) -> None:
+        with self._lock:
+            key = id(snapshot)
+            self._users[key] = self._users.get(key, 1) - 1
+            if self._users[key] <= 0:
+                self._users.pop(key, None)
+                retired = self._retired.pop(key, None)
+                if retired is not None:
+                    retired.close()
+
+    def _retire(self, snapshot: Snapshot) -> None:
+        """Called with the lock held: close now if idle, else when its last question ends."""
+        if self._users.get(id(snapshot), 0) > 0:
+            self._retired[id(snapshot)] = snapshot
+        else:
+            snapshot.close()
+
+    def close(self) -> None:
+        with self._lock:
+            for snapshot in [self._snapshot, *self._retired.values()]:
+                if snapshot is not None:
+                    snapshot.close()
+            self._snapshot = None
+            self._retired.clear()
+            self._users.clear()

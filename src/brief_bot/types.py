@@ -1,0 +1,158 @@
+"""The values that cross stages: filters, passages, citations, answers.
+
+Every stage and door imports these from here, so no stage imports another only for a dataclass
+(`answer` needs `Passage` but not the search that makes passages). No logic beyond parsing and
+serialising lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+DOC_TYPES = frozenset({"briefing", "roadmap", "narrative", "messages", "background", "timeline",
+                       "glossary", "report"})
+STATUSES = frozenset({"agreed", "draft", "superseded", "unspecified"})
+AUDIENCES = frozenset({"internal", "public"})
+FILTER_KEYS = ("doc_type", "forum", "status", "audience", "source")
+# Keys whose values are a closed set: a value outside it is a typo, refused at the door.
+_CLOSED = {"doc_type": DOC_TYPES, "status": STATUSES, "audience": AUDIENCES}
+
+
+class FilterError(ValueError):
+    """A filter with an unknown key or value; the message says what is allowed."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Metadata filters, parsed once at the door: each key holds the values any of which may
+    match, lower-cased. Empty means no filter. The search stage renders both its row mask and
+    Chroma's `where` from this one value, so the two searches always agree.
+
+        Filters.parse({"forum": "cwg-internet", "status": "Agreed"})
+    """
+
+    doc_type: frozenset[str] = frozenset()
+    forum: frozenset[str] = frozenset()
+    status: frozenset[str] = frozenset()
+    audience: frozenset[str] = frozenset()
+    source: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, filters: Filters | Mapping[str, Any] | Iterable[str] | None) -> Filters:
+        """From a mapping (values a string or a list), `KEY=VALUE` strings, or a `Filters`."""
+        if filters is None:
+            return cls()
+        if isinstance(filters, Filters):
+            return filters
+        pairs: list[tuple[str, Any]] = []
+        if isinstance(filters, Mapping):
+            pairs = list(filters.items())
+        else:
+            for item in filters:
+                key, sep, value = str(item).partition("=")
+                if not sep or not key.strip() or not value.strip():
+                    raise FilterError(f"filter {item!r} is not KEY=VALUE (for example "
+                                      "forum=PP-14)")
+                pairs.append((key, value))
+        values: dict[str, set[str]] = {}
+        for raw_key, raw in pairs:
+            key = str(raw_key).strip().lower()
+            if key not in FILTER_KEYS:
+                raise FilterError(f"unknown filter {raw_key!r}; use one of "
+                                  f"{', '.join(FILTER_KEYS)}")
+            items = [raw] if isinstance(raw, str) else list(raw or [])
+            wanted = {str(v).strip().lower() for v in items if str(v).strip()}
+            allowed = _CLOSED.get(key)
+            if allowed is not None:
+                unknown = sorted(wanted - allowed)
+                if unknown:
+                    raise FilterError(f"unknown {key} {', '.join(map(repr, unknown))}; use one "
+                                      f"of {', '.join(sorted(allowed))}")
+            values.setdefault(key, set()).update(wanted)
+        return cls(**{k: frozenset(v) for k, v in values.items()})
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, key) for key in FILTER_KEYS)
+
+    def items(self) -> list[tuple[str, frozenset[str]]]:
+        """(key, values) of the keys in use."""
+        return [(key, getattr(self, key)) for key in FILTER_KEYS if getattr(self, key)]
+
+    def to_dict(self) -> dict[str, list[str]]:
+        return {key: sorted(values) for key, values in self.items()}
+
+
+@dataclass(frozen=True)
+class Passage:
+    chunk_id: str
+    source: str
+    title: str
+    section: str
+    page: int | None
+    text: str
+    score: float
+    dense: float
+    doc_type: str
+    status: str
+    date: str
+    forum: tuple[str, ...]
+    audience: str
+    rows: tuple[int, ...] = field(default=())
+    # The chunk texts behind a merged passage: quotes are taken from these, so a quote is
+    # always a verbatim span of its source even where the merge re-joined two chunks.
+    parts: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "chunk_id": self.chunk_id, "text": self.text,
+                "score": round(self.score, 4), "title": self.title, "section": self.section,
+                "page": self.page, "status": self.status, "date": self.date,
+                "doc_type": self.doc_type, "audience": self.audience}
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source: str
+    title: str
+    section: str
+    page: int | None
+    quote: str
+    score: float
+    status: str = ""
+    date: str = ""
+    chunk_id: str = ""
+    audience: str = ""
+
+    @classmethod
+    def of(cls, n: int, passage: Passage, quote: str) -> Citation:
+        return cls(n=n, source=passage.source, title=passage.title, section=passage.section,
+                   page=passage.page, quote=quote, score=passage.score, status=passage.status,
+                   date=passage.date, chunk_id=passage.chunk_id, audience=passage.audience)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n": self.n, "source": self.source, "title": self.title,
+                "section": self.section, "page": self.page, "quote": self.quote,
+                "score": round(self.score, 4), "status": self.status, "date": self.date,
+                "chunk_id": self.chunk_id, "audience": self.audience}
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    # The passages the answer was composed from, in rank order; every citation's `chunk_id`
+    # names one of them.
+    passages: tuple[Passage, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    composer: str = "extractive"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "answer": self.text, "abstained": self.abstained,
+                "citations": [c.to_dict() for c in self.citations],
+                "passages": [p.to_dict() for p in self.passages],
+                "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+                "composer": self.composer}
