@@ -1,78 +1,39 @@
 """The answer stage: ranked passages in, a short cited answer (or an honest abstention) out.
 
-The default composer is extractive: it picks the sentences that answer the question from the top
-passages and keeps them verbatim, so every `[n]` quotes text that is really in source n. No
-sentence is embedded at question time; sentences are scored by the question's terms, weighted by
-how rare each term is in the index.
+The default composer is extractive: every sentence of an answer is a sentence of a source, kept
+verbatim, so each `[n]` quotes text that is really in source n. It answers in the shape the
+question asks for (`query.Query.intent`): a set question gets the whole list from the structure
+around the best passages (`sets`); a question for agreed wording gets that wording whole; any
+other question gets the few sentences that answer it. No sentence is embedded at question time:
+sentences are scored by the question's terms, weighted by how rare each is in the index.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .types import Answer, Citation, Passage  # noqa: F401 - Answer re-exported
-
-QUESTION_WORDS = frozenset("""
-how what who whom whose which when where why whi did does do done doe our we us i me my
-you your can could should would will shall may might must pleas tell explain describe
-give list show about say said s t is are was were be been being has have had having
-there here it its it's this that these those them they their the a an of to in on at for
-from by with as and or not no yes any some all also just so than then too very more most
-much mani
-""".split())
-
-LIST_QUESTION = re.compile(r"\b(list|which|what are|who are|name the|all the|six|five|four|"
-                           r"three|steps|opinions|messages|goals|ways|routes|options)\b", re.I)
-QUOTE_QUESTION = re.compile(r"\b(message|messages|msgs?|narrative|proposals?|asks?|"
-                            r"talking points|lines?|position|positions)\b", re.I)
-# Sentence ends, blank lines, and line breaks before list items or after a full stop; a bare
-# line break (wrapped PDF text) stays inside its sentence.
-# Not after an initial or a title ("R.N. Jha", "U.S. Department", "Mr. Kramer").
-_SENTENCE = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)(?<!\b(?:Mr|Ms|Dr|St|No|Nr|vs)\.)(?<!\bMrs\.)"
-                       r"[\"')\]]*\s+(?=[\"'(\[*_A-Z0-9])|\n\s*\n+|"
-                       r"\n(?=\s*(?:[-*+]\s|\d+[.)]\s|#|>|\|))|(?<=[.!?:])\n")
-_META = re.compile(r"^\W*(about this \w+\s+)?(this|the present)\s+(document|section|report|"
-                   r"briefing|paper|note|guide|page)\b|PLACEHOLDER|:\**\s*$|\?", re.I)
-TYPE_BOOST = 1.5
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
-_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-                 r"forty|fifty|hundred|thousand|million|billion|half|third|quarter|dozen")
-# What kind of answer a question asks for, and what a sentence that gives one contains. A
-# sentence with the question's words *and* the kind of thing asked for is the likely answer; the
-# term match alone often prefers a sentence that restates the question.
-ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
-    ("date",
-     re.compile(r"\b(when|(what|which)\s+(date|dates|day|year|month))\b", re.I),
-     re.compile(rf"\b(1[89]\d\d|20\d\d)\b|\b{_MONTH}\s+\d|\b\d{{1,2}}\s*{_MONTH}")),
-    ("duration",
-     re.compile(r"\bhow\s+long\b", re.I),
-     re.compile(rf"\b(\d+|{_NUMBER_WORDS})[\s-]+(hour|day|week|month|year)s?\b", re.I)),
-    ("number",
-     re.compile(r"\b(how\s+many|how\s+much|total\s+number|(what|which)\s+(number|proportion|"
-                r"percentage|share|fraction|portion))\b", re.I),
-     re.compile(rf"\d|\b({_NUMBER_WORDS})\b|per\s?cent", re.I)),
-    ("person",
-     re.compile(r"^\s*(\w+\s+){0,2}(who|whom|whose)\b", re.I),
-     # Two capitalised words (or initials and a name) inside the sentence: "Houlin Zhao",
-     # "R.N. Jha".
-     re.compile(r"(?<=[\s(,])(?:[A-Z]\.\s?)+[A-Z][a-z]+|(?<=[\s(,])[A-Z][a-z]+\s+"
-                r"(?:[A-Z]\.\s)?[A-Z][a-z]+")),
-    ("place",
-     re.compile(r"\b(where|(what|which)\s+(city|cities|country|countries|town|place|capital|"
-                r"nation|nations|venue))\b", re.I),
-     re.compile(r"(?<=[\s(,])[A-Z][a-z]{2,}")),
+from .query import matched
+from .sentences import (
+    DEPENDENT,
+    GIVES,
+    META,
+    YES_NO,
+    list_after,
+    plain,
+    split_sentences,
 )
+from .sets import find_set, mentions_period, nth_item, render_items
+from .types import Citation, Composer, Draft, Passage, Query, Sections, TermStats
 
+log = logging.getLogger("brief_bot")
 
-def answer_type(question: str) -> re.Pattern[str] | None:
-    """What a sentence answering `question` must contain (a date, a number, a name), if known."""
-    for _name, asks, gives in ANSWER_TYPES:
-        if asks.search(question):
-            return gives
-    return None
-_MARKUP = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|#+\s+|>\s*|\|\s*)")
+TYPE_BOOST = 1.5
+QUOTE_TYPES = ("messages", "narrative")
+MAX_LIST_ITEMS = 15
+WHOLE_SECTION_WORDS = 170
 
 
 @dataclass(frozen=True)
@@ -81,121 +42,207 @@ class Sentence:
     position: int
     text: str
     score: float
+    stems: frozenset[str]
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences (and list items) of a passage, each an exact substring of it."""
-    out = []
-    for piece in _SENTENCE.split(text):
-        piece = piece.strip()
-        body = _MARKUP.sub("", piece).strip()
-        words = len(body.split())
-        # A short line with no closing punctuation is a heading (common in PDF text), not a
-        # statement; it would read as a fragment in an answer.
-        heading = words < 12 and not re.search(r"[.!?:;\"”')\]]\W*$", body)
-        if words >= 3 and re.search(r"[A-Za-z]", body) and not heading:
-            out.append(piece)
-    return out
+class _Citations:
+    """Numbers passages in the order an answer first cites them."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+        self.citations: list[Citation] = []
+        self.passages: list[Passage] = []
+
+    def number(self, passage: Passage, quote: str) -> int:
+        n = self.numbers.get(passage.chunk_id)
+        if n is None:
+            n = self.numbers[passage.chunk_id] = len(self.numbers) + 1
+            self.citations.append(Citation.of(n, passage, quote))
+            self.passages.append(passage)
+        return n
+
+    def used(self, ranked: Sequence[Passage]) -> tuple[Passage, ...]:
+        """The ranked passages, then any whole section an answer cited that was not among
+        them: every citation's chunk id names a passage."""
+        ids = {p.chunk_id for p in ranked}
+        return (*ranked, *(p for p in self.passages if p.chunk_id not in ids))
 
 
 class ExtractiveComposer:
-    """Chooses verbatim sentences; abstains when the evidence is weak."""
+    """Chooses verbatim sentences, lists or sections; abstains when the evidence is weak."""
 
-    def __init__(self, *, analyze: Callable[[str], list[str]], idf: Callable[[str], float],
-                 answer_words: int = 120, abstain_threshold: float = 0.34) -> None:
+    name = "extractive"
+
+    def __init__(self, *, answer_words: int = 120, abstain_threshold: float = 0.38) -> None:
         if answer_words < 20:
             raise ValueError("answer_words must be at least 20")
-        self.analyze = analyze
-        self.idf = idf
         self.answer_words = answer_words
         self.abstain_threshold = abstain_threshold
 
-    def terms(self, question: str) -> dict[str, float]:
-        return {t: self.idf(t) for t in self.analyze(question) if t not in QUESTION_WORDS}
+    # --- evidence -----------------------------------------------------------------------
 
-    def evidence(self, question: str, passages: Sequence[Passage]) -> float:
+    def evidence(self, query: Query, passages: Sequence[Passage], stats: TermStats) -> float:
         """0..1: how much of the question's rare-term weight the best passages cover, blended
-        with the best dense similarity. Documented and calibrated in the README."""
+        with the best dense similarity. Calibrated in the README."""
         if not passages:
             return 0.0
-        terms = self.terms(question)
-        total = sum(terms.values())
+        weights = query.weights()
+        total = sum(weights.values())
         coverage = 0.0
         if total:
             for passage in passages[:3]:
-                found = self.weight_in(terms, f"{passage.title} {passage.section} {passage.text}")
+                stems = _stems(stats, f"{passage.title} {passage.section} {passage.text}")
+                found = sum(weights[t] for t in matched(query, stems))
                 coverage = max(coverage, found / total)
         dense = max(p.dense for p in passages[:3])
         return 0.5 * coverage + 0.5 * dense
 
-    def compose(self, question: str, passages: Sequence[Passage],
-                retrieval_query: str | None = None) -> tuple[str, list[Citation], bool]:
-        if not passages or self.evidence(retrieval_query or question, passages) \
-                < self.abstain_threshold:
-            return self.abstain(passages), [], True
-        terms = self.terms(retrieval_query or question)
-        if QUOTE_QUESTION.search(question):
-            agreed = [p for p in passages[:3] if p.doc_type in ("messages", "narrative")
-                      and (p.status != "superseded" or passages[0] is p)]
-            if agreed:
-                # Of the agreed passages, the one whose section and text best match the
-                # question ("human rights" -> that message), earlier rank breaking ties.
-                best = max(agreed, key=lambda p: (self.weight_in(terms, f"{p.section} {p.text}"),
-                                                  -agreed.index(p)))
-                return self.quote_agreed(best)
-        limit = self.answer_words * (2 if LIST_QUESTION.search(question) else 1)
-        chosen = self.choose(terms, passages, limit, wanted=answer_type(question))
-        if not chosen:
-            return self.abstain(passages), [], True
-        return self.render(chosen, passages)
+    # --- composing ----------------------------------------------------------------------
 
-    def weight_in(self, terms: dict[str, float], text: str) -> float:
-        """The summed weight of the question's terms that occur in `text`."""
-        present = set(self.analyze(text))
-        return sum(w for t, w in terms.items() if t in present)
+    def compose(self, query: Query, passages: Sequence[Passage], stats: TermStats,
+                sections: Sections) -> Draft:
+        if query.unknown or query.beyond:
+            return self.abstain(passages, query)
+        if query.intent == "period" and passages:
+            # "What happened in March 2014?" names nothing to weigh the evidence by; the
+            # entries of that period are the answer, or there is none.
+            found = find_set(query, passages, stats, sections, matched)
+            if found is not None:
+                cite = _Citations()
+                return Draft(render_items(found, cite.number), tuple(cite.citations), False,
+                             cite.used(passages), self.name)
+        if not passages or self.evidence(query, passages, stats) < self.abstain_threshold:
+            return self.abstain(passages)
+        cite = _Citations()
+        text = self._shaped(query, passages, stats, sections, cite)
+        if text is None:
+            return self.abstain(passages)
+        return Draft(text, tuple(cite.citations), False, cite.used(passages), self.name)
 
-    def choose(self, terms: dict[str, float], passages: Sequence[Passage], limit: int, *,
-               wanted: re.Pattern[str] | None = None) -> list[Sentence]:
-        """The best sentences within `limit` words; `wanted` (see `answer_type`) favours
-        sentences that hold the kind of thing asked for."""
+    def _shaped(self, query: Query, passages: Sequence[Passage], stats: TermStats,
+                sections: Sections, cite: _Citations) -> str | None:
+        found = nth_item(query, passages, stats, sections, matched)
+        if found is not None:
+            return render_items(found, cite.number)
+        named = self._named_section(query, passages, stats, sections)
+        if named is not None and len(named.text.split()) <= WHOLE_SECTION_WORDS:
+            # The one item the question names ("what is route 4?"), answered whole.
+            chosen = [Sentence(0, i, s, 1.0, frozenset()) for i, s in
+                      enumerate(split_sentences(named.text))]
+            return self.render(chosen, [named], cite, stats) if chosen else None
+        if named is None and query.intent in ("list", "how", "period"):
+            found = find_set(query, passages, stats, sections, matched)
+            if found is not None:
+                return render_items(found, cite.number)
+        if query.wants_quote and named is None:
+            quoted = self._agreed(query, passages, stats, sections)
+            if quoted is not None:
+                return self.quote_whole(quoted, cite)
+        if named is not None:
+            # A long section whose heading is the question (the road-map answers the brief's
+            # own questions under them): its best sentences, with any list they lead into.
+            chosen = self.choose(query, [named], stats, int(self.answer_words * 1.8),
+                                 keep_first=True)
+            return self.render(chosen, [named], cite, stats) if chosen else None
+        limit = self.answer_words * (2 if query.intent in ("list", "how") else 1)
+        chosen = self.choose(query, passages, stats, limit)
+        return self.render(chosen, passages, cite, stats) if chosen else None
+
+    def _agreed(self, query: Query, passages: Sequence[Passage], stats: TermStats,
+                sections: Sections) -> Passage | None:
+        """The agreed wording a question asks for: of the messages and narrative among the
+        top passages, the section that best matches ("human rights" -> that message), or the
+        document's first section when the question names the document itself ("what is the
+        narrative for the plenipot?")."""
+        agreed = [p for p in passages[:3] if p.doc_type in QUOTE_TYPES
+                  and (p.status != "superseded" or passages[0] is p)]
+        if not agreed:
+            return None
+        weights = dict(query.terms)
+        total = sum(weights.values()) or 1.0
+        document = sections.document(agreed[0])
+        in_title = sum(weights[t] for t in matched(query, _stems(stats, agreed[0].title))
+                       if t in weights)
+        if in_title / total >= 0.75 and document:
+            return document[0]
+        best = max(agreed, key=lambda p: (
+            sum(weights.get(t, 0.0) for t in matched(query, _stems(stats, f"{p.section} "
+                                                               f"{p.text}"))),
+            -agreed.index(p)))
+        return sections.section(best)
+
+    def _named_section(self, query: Query, passages: Sequence[Passage], stats: TermStats,
+                       sections: Sections) -> Passage | None:
+        """The section whose heading says what the question asks: "what is route 4?", "how
+        will we measure success and learn from the process?"."""
+        weights = dict(query.terms)
+        total = sum(weights.values())
+        if not total or query.kind not in (None, "definition") or len(weights) < 2 and \
+                query.intent != "fact":
+            return None
+        numbers = set(re.findall(r"\d+", query.text))
+        for passage in passages[:5]:
+            if not passage.section:
+                continue
+            heading = passage.section.split(" > ")[-1]
+            hit = sum(weights[t] for t in matched(query, _stems(stats, heading)) if t in weights)
+            if hit / total >= 0.8 and numbers <= set(re.findall(r"\d+", heading)):
+                return sections.section(passage)
+        return None
+
+    def choose(self, query: Query, passages: Sequence[Passage], stats: TermStats,
+               limit: int, *, keep_first: bool = False) -> list[Sentence]:
+        """The best sentences within `limit` words, in a readable order; `keep_first` keeps
+        the first sentence of the first passage (a section's opening says what it is)."""
+        weights = query.weights()
+        wanted = GIVES.get(query.kind or "")
         candidates: list[Sentence] = []
+        texts: dict[tuple[int, int], str] = {}
         for p_index, passage in enumerate(passages):
             rank_weight = 1.0 / (1.0 + 0.35 * p_index)
             sentences = [x for part in (passage.parts or (passage.text,))
                          for x in split_sentences(part)]
             for position, sentence in enumerate(sentences):
-                hit = self.weight_in(terms, sentence)
-                if hit <= 0:
+                texts[(p_index, position)] = sentence
+                stems = _stems(stats, sentence)
+                hit = sum(weights[t] for t in matched(query, stems))
+                if hit <= 0 and not (keep_first and p_index == 0 and position == 0):
                     continue
                 length = len(sentence.split())
-                # Long sentences cover more by chance; very short ones rarely answer; a sentence
-                # about the document itself, a lead-in ending in ":" or a placeholder restates
-                # the question rather than answering it.
+                # Long sentences cover more by chance; very short ones rarely answer; a
+                # sentence about the document itself restates the question.
                 shape = 1.0 if 8 <= length <= 45 else 0.75
-                if _META.search(sentence):
+                if META.search(sentence):
                     shape *= 0.4
                 if wanted is not None and wanted.search(sentence):
                     shape *= TYPE_BOOST
+                if query.scoped:
+                    shape *= 1.5 if _in_period(sentence, query) else 0.6
+                if YES_NO.search(sentence) and "?" not in passage.section:
+                    shape *= 0.3
                 candidates.append(Sentence(p_index, position, sentence,
-                                           hit * rank_weight * shape))
+                                           hit * rank_weight * shape, stems))
         if not candidates:
             return []
         candidates.sort(key=lambda s: -s.score)
         best = candidates[0].score
         chosen: list[Sentence] = []
         words = 0
-        seen: set[str] = set()
+        if keep_first:
+            opening = next(c for c in candidates if c.passage == 0 and c.position == 0)
+            chosen.append(opening)
+            words += len(opening.text.split())
         for cand in candidates:
             if cand.score < 0.45 * best:
                 break
-            key = re.sub(r"\W+", " ", cand.text.lower()).strip()
-            if key in seen:
+            if cand in chosen or any(_same_fact(cand.stems, c.stems) for c in chosen):
                 continue
-            size = len(cand.text.split())
+            needs = self._antecedent(cand, texts, chosen, stats)
+            group = [*needs, cand]
+            size = sum(len(s.text.split()) for s in group)
             if chosen and words + size > limit:
                 continue
-            chosen.append(cand)
-            seen.add(key)
+            chosen.extend(group)
             words += size
             if words >= limit:
                 break
@@ -204,33 +251,114 @@ class ExtractiveComposer:
         chosen.sort(key=lambda s: (order[s.passage], s.position))
         return chosen
 
-    def render(self, chosen: Sequence[Sentence],
-               passages: Sequence[Passage]) -> tuple[str, list[Citation], bool]:
-        numbers: dict[int, int] = {}
-        citations: list[Citation] = []
-        parts: list[str] = []
+    @staticmethod
+    def _antecedent(cand: Sentence, texts: dict[tuple[int, int], str],
+                    chosen: Sequence[Sentence], stats: TermStats) -> list[Sentence]:
+        """A sentence that leans on the one before it ("Still, ...", "It was...") brings that
+        one along, so the answer never hangs on a missing antecedent."""
+        if not DEPENDENT.search(plain(cand.text)):
+            return []
+        before = texts.get((cand.passage, cand.position - 1))
+        if before is None or any(c.passage == cand.passage and c.position == cand.position - 1
+                                 for c in chosen):
+            return []
+        return [Sentence(cand.passage, cand.position - 1, before, cand.score,
+                         _stems(stats, before))]
+
+    def render(self, chosen: Sequence[Sentence], passages: Sequence[Passage],
+               cite: _Citations, stats: TermStats) -> str:
+        """Sentences as one paragraph, each cited; a sentence that leads into a list ("BB's
+        outcome indicators are:") brings the list, as list lines."""
+        lines: list[str] = []
+        paragraph: list[str] = []
+        shown_items: set[str] = set()
         for sentence in chosen:
-            if sentence.passage not in numbers:
-                numbers[sentence.passage] = len(numbers) + 1
-                p = passages[sentence.passage]
-                citations.append(Citation.of(numbers[sentence.passage], p, sentence.text))
-            shown = " ".join(_MARKUP.sub("", sentence.text).split())
-            parts.append(f"{shown} [{numbers[sentence.passage]}]")
-        return " ".join(parts), citations, False
+            passage = passages[sentence.passage]
+            if sentence.text.strip() in shown_items:
+                continue
+            n = cite.number(passage, sentence.text)
+            shown = plain(sentence.text)
+            if YES_NO.search(shown) and "?" in passage.section:
+                # "Yes" answers the question its heading asks, not necessarily the user's.
+                shown = f"(On *{passage.section.split(' > ')[-1]}*) {shown}"
+            paragraph.append(f"{shown} [{n}]")
+            items = list_after(passage, sentence.text)
+            if items:
+                lines.append(" ".join(paragraph))
+                paragraph = []
+                marker = "1." if re.match(r"\s*\d", items[0]) else "-"
+                for i, item in enumerate(items[:MAX_LIST_ITEMS], start=1):
+                    shown_items.add(item.strip())
+                    label = f"{i}." if marker == "1." else "-"
+                    lines.append(f"{label} {plain(item)} [{n}]")
+        if paragraph:
+            lines.append(" ".join(paragraph))
+        return "\n".join(lines)
 
-    def quote_agreed(self, passage: Passage) -> tuple[str, list[Citation], bool]:
+    def quote_whole(self, passage: Passage, cite: _Citations) -> str:
         """Messages and the narrative are quoted whole, never paraphrased or trimmed."""
-        label = f"status: {passage.status}" + (f", dated {passage.date}" if passage.date else "")
+        label = ", ".join(x for x in (
+            f"status: {passage.status}" if passage.status not in ("", "unspecified") else "",
+            f"dated {passage.date}" if passage.date else "") if x)
         where = f" ({passage.section})" if passage.section else ""
-        text = (f"From **{passage.title}**{where}, {label}:\n\n"
-                + "\n".join(f"> {line}" if line.strip() else ">" for line in
-                            passage.text.split("\n")) + " [1]")
         quote = max(passage.parts or (passage.text,), key=len)
-        return text, [Citation.of(1, passage, quote)], False
+        n = cite.number(passage, quote)
+        lines = [f"> {line}" if line.strip() else ">" for line in passage.text.split("\n")]
+        return (f"From **{passage.title}**{where}" + (f", {label}" if label else "") + ":\n\n"
+                + "\n".join(lines) + f" [{n}]")
 
-    def abstain(self, passages: Sequence[Passage]) -> str:
+    def abstain(self, passages: Sequence[Passage], query: Query | None = None) -> Draft:
         nearby = list(dict.fromkeys(f"{p.title} ({p.source})" for p in passages[:3]))
         text = "The briefing material does not cover this."
+        if query is not None and query.unknown:
+            named = ", ".join(f"“{w}”" for w in query.unknown[:4])
+            text = f"The briefing material does not cover this: no document mentions {named}."
+        elif query is not None and query.beyond:
+            text = (f"The briefing material does not cover this: its documents are dated up to "
+                    f"{query.horizon}, before {', '.join(query.beyond)}.")
         if nearby:
             text += " The closest documents it has are: " + "; ".join(nearby) + "."
-        return text
+        return Draft(text, (), True, tuple(passages), self.name)
+
+
+class FallbackComposer:
+    """An LLM writes the answer when it can; the extractive answer stands in when it cannot.
+
+    The extractive composer decides first whether the material covers the question (an LLM
+    is never asked to answer what the evidence says is not there); any failure of the LLM (a
+    timeout, a server error, an answer whose citations do not check out) is logged and the
+    extractive answer is returned instead.
+    """
+
+    def __init__(self, *, primary: Composer, fallback: ExtractiveComposer) -> None:
+        self.primary = primary
+        self.fallback = fallback
+        self.name = f"{primary.name}+{fallback.name}"
+
+    def compose(self, query: Query, passages: Sequence[Passage], stats: TermStats,
+                sections: Sections) -> Draft:
+        draft = self.fallback.compose(query, passages, stats, sections)
+        if draft.abstained:
+            return draft
+        try:
+            return self.primary.compose(query, draft.passages, stats, sections)
+        except Exception as exc:  # noqa: BLE001 - any LLM failure falls back, logged
+            log.warning("LLM answer rejected (%s: %s); using the extractive answer",
+                        type(exc).__name__, exc)
+            return draft
+
+
+def _stems(stats: TermStats, text: str) -> frozenset[str]:
+    return frozenset(stats.analyze(text))
+
+
+def _same_fact(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Two sentences (often from two sources) that state the same thing."""
+    if not a or not b:
+        return False
+    shared = len(a & b)
+    return shared / len(a | b) >= 0.6 or shared / min(len(a), len(b)) >= 0.85
+
+
+def _in_period(sentence: str, query: Query) -> bool:
+    return mentions_period(sentence, query)

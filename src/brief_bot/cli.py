@@ -206,12 +206,20 @@ def eval_(
         help="Exit 1 below this answer_contains score.")] = None,
     min_abstain: Annotated[float | None, typer.Option(
         help="Exit 1 below this abstain accuracy.")] = None,
+    min_facts: Annotated[float | None, typer.Option(
+        help="Exit 1 below this share of `facts` questions answered with their `min`.")] = None,
+    min_pass: Annotated[float | None, typer.Option(
+        help="Exit 1 below this share of questions passing every check.")] = None,
 ) -> None:
-    """Score the bot on a question file (recall@k, MRR, answer_contains, abstention).
+    """Score the bot on a question file (recall@k, MRR, answer_contains, facts, abstention).
+
+    A question passes when its sources are found, its answer holds what `answer_contains` or
+    `facts`/`min` ask, and it abstains exactly when `expect_abstain` says so.
 
     \b
     Examples:
       brief-bot eval tests/eval/questions.jsonl
+      brief-bot eval tests/eval/staff.jsonl --min-pass 0.9
       brief-bot eval tests/eval/questions.jsonl --json > eval.json
       brief-bot eval tests/eval/questions.jsonl --min-recall 0.95 --min-contains 0.9
     """
@@ -233,11 +241,18 @@ def eval_(
             mark = "ok " if r["ok"] else "BAD"
             typer.echo(f"{mark} {r['id']}: {r['question']}")
             if not r["ok"]:
-                typer.echo(f"      sources: {r['sources'][:k]}; missing: {r['missing']}")
+                facts = r.get("facts")
+                missing = r["missing"] or (facts and facts["missing"])
+                held = f" (facts {facts['found']}/{facts['of']}, need {facts['min']})" \
+                    if facts else ""
+                typer.echo(f"      abstained: {r['abstained']}; sources: {r['sources'][:k]}; "
+                           f"missing: {missing}{held}")
         typer.echo(json.dumps(summary))
     failed = [name for name, floor, key in (("recall", min_recall, f"recall@{k}"),
                                              ("answer_contains", min_contains, "answer_contains"),
-                                             ("abstain", min_abstain, "abstain_accuracy"))
+                                             ("abstain", min_abstain, "abstain_accuracy"),
+                                             ("facts", min_facts, "facts"),
+                                             ("pass rate", min_pass, "pass_rate"))
               if floor is not None and summary[key] < floor]
     if failed:
         _fail(f"below threshold: {', '.join(failed)}")

@@ -97,6 +97,8 @@ class Settings(BaseSettings):
                                     "least this many distinct content words.")
     feedback_share: float = Field(2.0, ge=0, description="Weight of the feedback round's "
                                   "ranking against the first round's.")
+    keep_list_tops: bool = Field(True, description="Keep the dense and the keyword list's "
+                                 "first chunk among the passages an answer uses.")
     expand_queries: bool = True
     abstain_threshold: float = Field(
         0.38, description="Evidence score below which the bot abstains (see README).")

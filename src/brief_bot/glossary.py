@@ -29,7 +29,10 @@ class Entry:
 SHORTHAND = {"msgs": "messages", "msg": "message", "res": "resolution", "reso": "resolution",
              "resos": "resolutions", "cs": "civil society", "cso": "civil society organisation",
              "csos": "civil society organisations", "govs": "governments", "gov": "government",
-             "mtg": "meeting", "conf": "conference", "sg": "Secretary-General"}
+             "mtg": "meeting", "conf": "conference", "sg": "Secretary-General",
+             "para": "paragraph", "paras": "paragraphs", "doc": "document", "docs": "documents",
+             "intl": "international", "govt": "government", "govts": "governments",
+             "dept": "department", "info": "information", "req": "request", "reqs": "requests"}
 
 
 def _norm(text: str) -> str:
@@ -71,14 +74,20 @@ class Glossary:
         return cls.from_csv_text(path.read_text("utf-8", errors="replace"))
 
     def matches(self, text: str) -> list[Entry]:
+        return list(dict.fromkeys(entry for _, entry in self.spans(text)))
+
+    def spans(self, text: str) -> list[tuple[str, Entry]]:
+        """(the form as written, normalised; its entry) for every glossary term in `text`."""
         if self._pattern is None:
             return []
-        found: list[Entry] = []
-        for match in self._pattern.finditer(_norm(text)):
-            entry = self._by_form[match.group(1)]
-            if entry not in found:
-                found.append(entry)
-        return found
+        return [(m.group(1), self._by_form[m.group(1)])
+                for m in self._pattern.finditer(_norm(text))]
+
+    def without_terms(self, text: str) -> str:
+        """`text` with the glossary terms it names taken out (in its normalised form)."""
+        if self._pattern is None:
+            return text
+        return " ".join(self._pattern.sub(" ", _norm(text)).split())
 
     def expand(self, query: str) -> str:
         """The query plus the other names of every glossary term it mentions."""

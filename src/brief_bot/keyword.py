@@ -35,6 +35,7 @@ class KeywordIndex:
         self._tokenizer = tokenizer
         self.size = size
         self._df: np.ndarray | None = None
+        self._by_initial: dict[str, list[str]] | None = None
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> KeywordIndex:
@@ -81,15 +82,33 @@ class KeywordIndex:
 
     def analyze(self, text: str) -> list[str]:
         """Stems of the words in `text`, as the index sees them (stopwords dropped)."""
-        return _analyze(text)
+        return analyze(text)
 
-    def idf(self, stem: str) -> float:
-        """Inverse document frequency of a stem; unseen stems count as rare."""
+    def df(self, stem: str) -> int:
+        """How many chunks hold the stem (0: the index has never seen it)."""
         if self._df is None:
             indptr = np.asarray(self._retriever.scores["indptr"])  # type: ignore[attr-defined]
             self._df = np.diff(indptr)
         sid = self._tokenizer.stem_to_sid.get(stem)  # type: ignore[attr-defined]
-        df = int(self._df[sid]) if sid is not None and sid < len(self._df) else 0
+        return int(self._df[sid]) if sid is not None and sid < len(self._df) else 0
+
+    def near(self, stem: str) -> str | None:
+        """A stem the index holds that `stem` is probably a misspelling of, if any."""
+        import difflib
+
+        if self._by_initial is None:
+            grouped: dict[str, list[str]] = {}
+            for known in self._tokenizer.stem_to_sid:  # type: ignore[attr-defined]
+                grouped.setdefault(known[:1], []).append(known)
+            self._by_initial = grouped
+        # Same first letter and a similar length: a typo, not another word.
+        pool = [k for k in self._by_initial.get(stem[:1], ()) if abs(len(k) - len(stem)) <= 2]
+        found = difflib.get_close_matches(stem, pool, n=1, cutoff=0.8 if len(stem) > 5 else 0.85)
+        return found[0] if found else None
+
+    def idf(self, stem: str) -> float:
+        """Inverse document frequency of a stem; unseen stems count as rare."""
+        df = self.df(stem)
         return float(np.log(1.0 + (self.size - df + 0.5) / (df + 0.5)))
 
 
@@ -104,7 +123,14 @@ def _stemmer_and_stopwords() -> tuple[object, frozenset[str]]:
     return Stemmer.Stemmer("english"), frozenset(STOPWORDS_EN)
 
 
-def _analyze(text: str) -> list[str]:
+def analyze(text: str) -> list[str]:
+    """Stems of the words in `text` as every index sees them (stopwords dropped)."""
+    return list(_analyzed(text))
+
+
+@lru_cache(maxsize=65536)
+def _analyzed(text: str) -> tuple[str, ...]:
+    # Cached: answering analyses the same corpus sentences question after question.
     stemmer, stop = _stemmer_and_stopwords()
     words = [w for w in _WORD.findall(text.lower()) if w not in stop]
-    return stemmer.stemWords(words)  # type: ignore[attr-defined]
+    return tuple(stemmer.stemWords(words))  # type: ignore[attr-defined]

@@ -86,18 +86,6 @@ class Outline:
         if group:
             close()
 
-    def siblings(self, index: int) -> list[int]:
-        """Sections of the same document under the same parent heading, in document order."""
-        span = self.sections[index]
-        parent = span.path[:-1]
-        return [i for i in self.by_source[span.source]
-                if self.sections[i].path[:-1] == parent and len(self.sections[i].path) ==
-                len(span.path)]
-
-    def under(self, source: str, prefix: tuple[str, ...]) -> list[int]:
-        """Sections of `source` at or below the heading path `prefix`, in document order."""
-        return [i for i in self.by_source.get(source, ())
-                if self.sections[i].path[: len(prefix)] == prefix]
 
 
 class Snapshot:
@@ -122,6 +110,7 @@ class Snapshot:
                 f"index generation {self.path} is damaged ({type(exc).__name__}: "
                 f"{str(exc)[:120]}); run `brief-bot index --rebuild`") from None
         self.row_of = {row["id"]: i for i, row in enumerate(self.rows)}
+        self._sections: dict[int, Passage] = {}
         self.glossary = Glossary.load(self.path / "glossary.csv")
         self._columns = {key: np.array([_as_set(row.get(key)) for row in self.rows],
                                        dtype=object) for key in FILTER_KEYS}
@@ -144,6 +133,38 @@ class Snapshot:
     def forums(self) -> frozenset[str]:
         """Every forum named in the documents' metadata, lower-cased."""
         return frozenset(self.spellings["forum"])
+
+    # --- `types.TermStats` and `query.Vocabulary`: how this generation sees words ----------
+
+    def analyze(self, text: str) -> list[str]:
+        return self.keyword.analyze(text)
+
+    def idf(self, stem: str) -> float:
+        return self.keyword.idf(stem)
+
+    def df(self, stem: str) -> int:
+        return self.keyword.df(stem)
+
+    def near(self, stem: str) -> str | None:
+        return self.keyword.near(stem)
+
+    @cached_property
+    def _lower_text(self) -> str:
+        return "\n".join(f"{row['title']}\n{row['section']}\n{row['text']}".lower()
+                         for row in self.rows)
+
+    def mentions(self, phrase: str) -> bool:
+        """Whether any document says `phrase` (any case; "WRC-15", "WRC 15" and "WRC15" alike)."""
+        low = " ".join(phrase.lower().split())
+        variants = {low, low.replace("-", " "), low.replace(" ", "-"), low.replace("-", "")}
+        return any(v in self._lower_text for v in variants)
+
+    @cached_property
+    def horizon(self) -> int | None:
+        """The latest year any document is dated: the material says nothing of later events."""
+        years = [int(str(row.get("date") or "")[:4]) for row in self.rows
+                 if str(row.get("date") or "")[:4].isdigit()]
+        return max(years) if years else None
 
     # --- filters ------------------------------------------------------------------------
 
@@ -188,12 +209,24 @@ class Snapshot:
         return rows_passage(self.rows, sorted(group), scores or {}, dense or {},
                             chunk_id=chunk_id)
 
-    def section_passage(self, index: int, score: float = 0.0) -> Passage:
+    def section_passage(self, index: int) -> Passage:
         """A whole section as one passage (its id names the section, not a single chunk)."""
-        span = self.outline.sections[index]
-        first = self.rows[span.rows[0]]["id"]
-        chunk_id = first if len(span.rows) == 1 else f"{first}~{len(span.rows)}"
-        return self.passage(span.rows, {r: score for r in span.rows}, chunk_id=chunk_id)
+        cached = self._sections.get(index)
+        if cached is None:
+            span = self.outline.sections[index]
+            first = self.rows[span.rows[0]]["id"]
+            chunk_id = first if len(span.rows) == 1 else f"{first}~{len(span.rows)}"
+            cached = self._sections[index] = self.passage(span.rows, chunk_id=chunk_id)
+        return cached
+
+    # --- `types.Sections`: the structure around a passage, for small-to-big answers ---------
+
+    def section(self, passage: Passage) -> Passage:
+        row = passage.rows[0] if passage.rows else self.row_of[passage.chunk_id]
+        return self.section_passage(self.outline.section_of_row[row])
+
+    def document(self, passage: Passage) -> list[Passage]:
+        return [self.section_passage(i) for i in self.outline.by_source.get(passage.source, ())]
 
     def close(self) -> None:
         self.store.close()

@@ -8,7 +8,6 @@ section are merged into one passage.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,23 +17,9 @@ import numpy as np
 
 from .config import Settings
 from .embedding import Embedder
+from .query import analyse
 from .reader import Snapshot, rows_passage
-from .types import Filters, Passage
-
-# The glossary mentions every term; it should win only when a term's meaning is asked.
-_DEFINITION_ASKED = re.compile(r"^\s*(what\s+is|what's|what\s+are|what\s+does|define|meaning\s+of)"
-                               r"\s+(the\s+|a\s+|an\s+)?[\w/\-+.]+(\s+[\w/\-+.]+)?\s*\??\s*$|"
-                               r"\b(stand\s+for|acronym|abbreviation|mean|means|definition)\b",
-                               re.I)
-# A question that names a kind of document ("our msgs", "the narrative") wants that kind first.
-_DOC_TYPE_ASKED = {
-    "messages": re.compile(r"\b(messages?|msgs?|proposals?|asks?)\b", re.I),
-    "narrative": re.compile(r"\bnarrative\b", re.I),
-    "roadmap": re.compile(r"\b(road-?map|engagement model|engagement plan)\b", re.I),
-    "timeline": re.compile(r"\b(timeline|milestones?)\b", re.I),
-}
-_SUPERSEDED_ASKED = re.compile(r"\b(superseded|earlier|old|older|previous|first draft|draft|"
-                               r"2013|history|replaced|changed)\b", re.I)
+from .types import Filters, Passage, Query
 
 
 @dataclass
@@ -51,15 +36,18 @@ class HybridRetriever:
         self.settings = settings
         self.embedder = embedder
 
-    def search(self, snapshot: Snapshot, query: str, *, k: int,
+    def search(self, snapshot: Snapshot, query: Query | str, *, k: int,
                filters: Filters | Mapping[str, Any] | None = None, mode: str = "hybrid",
                expand: bool | None = None, feedback: bool | None = None) -> list[Passage]:
         """Top-k passages. `mode` is hybrid, dense or keyword; `expand` and `feedback` default
         to the settings (glossary expansion; one round of pseudo-relevance feedback)."""
         s = self.settings
+        if isinstance(query, str):
+            query = analyse(query, (), snapshot)
         expand = s.expand_queries if expand is None else expand
         feedback = s.feedback_docs > 0 if feedback is None else feedback
-        expanded = snapshot.glossary.expand(query) if expand else query
+        text = query.search_text
+        expanded = snapshot.glossary.expand(text) if expand else text
         filters = Filters.parse(filters)
         snapshot.check(filters)
         mask = snapshot.mask(filters)
@@ -78,20 +66,20 @@ class HybridRetriever:
         dense_sim = dict(dense_hits)  # first-round similarity: the abstention evidence
         # Feedback pays on long, descriptive queries (vocabulary mismatch) and costs precision
         # on short, pointed ones; measured both ways in benchmarks/bench_retrieval.py.
-        long_query = len(set(snapshot.keyword.analyze(query))) >= s.feedback_min_terms
+        long_query = len(query.terms) + len(query.context_terms) >= s.feedback_min_terms
         if feedback and long_query and mode == "hybrid" and scores and vector is not None:
             scores = self._feedback(snapshot, expanded, vector, scores, where, mask)
-        wants_old = bool(_SUPERSEDED_ASKED.search(query))
-        wants_definition = bool(_DEFINITION_ASKED.search(query))
-        wanted_types = {t for t, pattern in _DOC_TYPE_ASKED.items() if pattern.search(query)}
+        wants_definition = query.kind == "definition"
         for row, score in list(scores.items()):
-            if snapshot.rows[row]["doc_type"] in wanted_types:
+            if snapshot.rows[row]["doc_type"] in query.doc_types:
                 scores[row] = score = score * s.doc_type_boost
-            if snapshot.rows[row]["status"] == "superseded" and not wants_old:
+            if snapshot.rows[row]["status"] == "superseded" and not query.wants_old:
                 scores[row] = score * s.superseded_penalty
             if snapshot.rows[row]["doc_type"] == "glossary" and not wants_definition:
                 scores[row] = scores[row] * s.glossary_penalty
         ranked = sorted(scores, key=lambda r: -scores[r])
+        if s.keep_list_tops and mode == "hybrid":
+            ranked = keep_list_tops(ranked, [dense_hits, keyword_hits], snapshot.rows, k)
         return merge_adjacent(snapshot.rows, ranked, scores, dense_sim, k)
 
     def _dense(self, snapshot: Snapshot, vector: np.ndarray, where: dict[str, Any] | None,
@@ -142,6 +130,19 @@ def fuse(rankings: Sequence[Sequence[tuple[int, float]]], weights: Sequence[floa
         for rank, (row, _) in enumerate(hits, start=1):
             scores[row] = scores.get(row, 0.0) + weight / (rrf_k + rank)
     return scores
+
+
+def keep_list_tops(ranked: list[int], lists: Sequence[Sequence[tuple[int, float]]],
+                   rows: Sequence[dict[str, Any]], k: int) -> list[int]:
+    """Each search list's first chunk stays among the top k: a chunk one list is sure of and
+    the other never found would otherwise sink below chunks both lists half-like."""
+    top = ranked[:k]
+    missing = list(dict.fromkeys(h[0][0] for h in lists if h and h[0][0] not in top))
+    if not missing:
+        return ranked
+    chosen = top[: max(0, k - len(missing))] + missing
+    taken = set(chosen)
+    return chosen + [r for r in ranked if r not in taken]
 
 
 def merge_adjacent(rows: list[dict[str, Any]], ranked: list[int], scores: dict[int, float],

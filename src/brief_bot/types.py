@@ -7,9 +7,9 @@ serialising lives here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 DOC_TYPES = frozenset({"briefing", "roadmap", "narrative", "messages", "background", "timeline",
                        "glossary", "report"})
@@ -156,3 +156,85 @@ class Answer:
                 "passages": [p.to_dict() for p in self.passages],
                 "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
                 "composer": self.composer}
+
+
+@dataclass(frozen=True)
+class Query:
+    """One question, analysed once (by `query.analyse`) and handed to search and answer.
+
+    `terms` maps each content stem of the question to its weight (rarity in the index); the
+    terms of the previous turn that a follow-up leans on are in `context_terms`, weighed less.
+    """
+
+    text: str
+    search_text: str  # what retrieval reads: the question, after the previous turn if needed
+    terms: Mapping[str, float]
+    context_terms: Mapping[str, float] = field(default_factory=dict)
+    # The stems of a glossary term's other names, by the question stem they stand for.
+    alternates: Mapping[str, tuple[frozenset[str], ...]] = field(default_factory=dict)
+    follow_up: bool = False
+    names: tuple[str, ...] = ()  # glossary terms and forums the question names
+    intent: str = "fact"  # fact | list | item | how | period
+    kind: str | None = None  # date | duration | number | person | place | definition
+    set_nouns: tuple[str, ...] = ()  # stems of what a list question asks for ("messag")
+    about: tuple[str, ...] = ()  # stems after "about"/"on": narrows a set to matching items
+    ordinal: int | None = None  # "the third lesson": which item of the set
+    years: tuple[int, ...] = ()
+    months: tuple[tuple[int, int], ...] = ()  # (year, month)
+    forums: tuple[str, ...] = ()  # forums in the index's metadata that the question names
+    doc_types: tuple[str, ...] = ()  # kinds of document the question names
+    wants_old: bool = False  # asks for an earlier or superseded version
+    wants_quote: bool = False  # asks for agreed wording (messages, narrative, lines)
+    unknown: tuple[str, ...] = ()  # words and named events no document mentions
+    beyond: tuple[str, ...] = ()  # past events later than the material's latest date
+    horizon: int | None = None  # that latest year
+
+    @property
+    def scoped(self) -> bool:
+        return bool(self.years or self.months)
+
+    def weights(self) -> dict[str, float]:
+        """Every term with its weight, the question's own counting fully."""
+        merged = {t: 0.5 * w for t, w in self.context_terms.items()}
+        merged.update(self.terms)
+        return merged
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a composer returns: the answer text and its citations, and the passages it used."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    passages: tuple[Passage, ...] = ()
+    composer: str = "extractive"
+
+
+class TermStats(Protocol):
+    """How the index sees words: its analyser (stems, stopwords dropped) and term rarity."""
+
+    def analyze(self, text: str) -> list[str]: ...
+
+    def idf(self, stem: str) -> float: ...
+
+
+class Sections(Protocol):
+    """The documents' structure around a passage: the "big" side of small-to-big answering."""
+
+    def section(self, passage: Passage) -> Passage:
+        """The whole section (heading path and page) that holds the passage."""
+        ...
+
+    def document(self, passage: Passage) -> list[Passage]:
+        """Every section of the passage's document, whole, in document order."""
+        ...
+
+
+class Composer(Protocol):
+    """Turns ranked passages into a cited answer (extractive, LLM, or a fallback of both)."""
+
+    name: str
+
+    def compose(self, query: Query, passages: Sequence[Passage], stats: TermStats,
+                sections: Sections) -> Draft: ...

@@ -1,0 +1,340 @@
+"""Answers the size of the question: the whole set a list question asks for.
+
+Search finds small chunks; a question that asks for a set ("what are our messages", "which
+routes", "what's on the timeline for 2015") is answered from the structure around the best
+chunks, the small-to-big (parent section) pattern: a list or table in the document (PDF pages
+are read as one flow, so a list may run over a page break), or a run of sections: siblings whose
+headings enumerate ("Message 1", "Message 2", ...) or date ("January 2015: ..."), or the
+sections under one heading ("Outcomes" > "Elections", "Connect 2020", ...). A year or month in
+the question keeps the items of that period; words the set's own heading does not explain
+("which messages mention human rights") keep the items that hold them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .keyword import analyze
+from .sentences import MARKUP, item_label, list_blocks, plain, split_sentences
+from .types import Passage, Query, Sections, TermStats
+
+MAX_ITEMS = 30
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")
+# "Message 1: ...", "Route 2 - ...", "One-pager 3: ...", "Step IV".
+_ENUMERATED = re.compile(r"^(?P<key>[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?)\s+"
+                         r"(?:\d{1,2}|[IVX]{1,4})\b")
+# "January 2015: ...", "March-April 2014: ...", "2013: Council 2013".
+_DATED = re.compile(r"^(?:(?:early|late|mid)[\s-]+)?(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
+                    r"oct|nov|dec)[a-z]*\.?(?:\s*[-–]\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
+                    r"oct|nov|dec)[a-z]*\.?)?\s+)?(?:19|20)\d\d\b", re.I)
+_FOOTER = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?\s*$", re.I)
+
+Matcher = Callable[[Query, frozenset[str]], set[str]]
+
+
+@dataclass(frozen=True)
+class Item:
+    text: str  # the item as answer text (Markdown, no list marker)
+    quote: str  # verbatim source text, for the citation
+    passage: Passage  # what the item cites: a whole section
+    whole: bool = False  # the item is that whole section (not one line of it)
+
+
+@dataclass(frozen=True)
+class FoundSet:
+    lead: str  # the line that introduces the list (Markdown)
+    items: tuple[Item, ...]
+    numbered: bool
+    score: float
+    total: int  # items in the set before the question narrowed it
+    start: int = 1  # the number of the first item shown
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    lead: str
+    items: tuple[Item, ...]
+    numbered: bool
+    context: str  # title, headings and lead: what the set is "about"
+    heading: str  # the list's section heading, or the headings of a run's sections
+    labels: tuple[str, ...]  # what names each item (for dates and "about" filters)
+    title: str
+    dated: bool  # the entries are dated by their headings (a timeline)
+    sections: frozenset[str]  # the sections it is made of
+    doc_type: str
+
+
+def find_set(query: Query, passages: Sequence[Passage], stats: TermStats, sections: Sections,
+             matched: Matcher) -> FoundSet | None:
+    """The list that answers `query` from the structure around the top passages, if any."""
+    # What the set is of counts double: "who holds each role" is answered by a list of roles.
+    weights = {t: w * (2.0 if t in query.set_nouns else 1.0)
+               for t, w in query.weights().items()}
+    total = sum(weights.values()) or 1.0
+    best: FoundSet | None = None
+    top = passages[:5]
+    found = {sections.section(p).chunk_id for p in top}
+    seen: set[str] = set()
+    for rank, passage in enumerate(top):
+        if passage.source in seen:
+            continue
+        seen.add(passage.source)
+        for cand in _candidates(sections.document(passage)):
+            # Sets rank with their document; one that holds a passage search found ranks
+            # above one elsewhere in the document.
+            nearby = 1.0 if cand.sections & found else 0.8
+            named = _named(query, cand, stats)
+            if query.intent in ("list", "item") and not named:
+                continue
+            items = _in_scope(query, cand)
+            if not items:
+                continue
+            context = frozenset(stats.analyze(cand.context))
+            items = _narrowed(query, items, context, stats, matched)
+            # What the set's own lead says counts fully, its heading a little less, the
+            # document's title less again, and words only its items happen to hold half.
+            where: dict[str, float] = {}
+            for text, factor in ((" ".join(i.text for i in items), 0.5), (cand.context, 0.8),
+                                 (cand.heading, 0.9), (cand.lead, 1.0)):
+                for t in matched(query, frozenset(stats.analyze(text))):
+                    where[t] = factor
+            relevance = sum(weights[t] * f for t, f in where.items()) / total
+            lead_hits = {t for t, f in where.items() if f >= 0.9}
+            if query.intent == "how" and (relevance < 0.6 or not lead_hits):
+                continue
+            if relevance < 0.4:
+                continue
+            score = (named or 0.5) * nearby * relevance / (1.0 + 0.35 * rank)
+            if best is None or score > best.score:
+                narrowed = len(items) < len(cand.items)
+                lead = cand.lead if cand.lead and not narrowed else _framing(cand, query,
+                                                                             narrowed=narrowed)
+                best = FoundSet(lead, tuple(items[:MAX_ITEMS]), cand.numbered, score,
+                                len(cand.items))
+    return best
+
+
+def nth_item(query: Query, passages: Sequence[Passage], stats: TermStats,
+             sections: Sections, matched: Matcher) -> FoundSet | None:
+    """"The third lesson", "the second line": item n of the set the question names."""
+    if not query.ordinal:
+        return None
+    found = find_set(query, passages, stats, sections, matched)
+    if found is None or found.total != len(found.items) or query.ordinal > len(found.items):
+        return None
+    item = found.items[query.ordinal - 1]
+    return FoundSet(found.lead, (item,), True, found.score, found.total, query.ordinal)
+
+
+def _named(query: Query, cand: _Candidate, stats: TermStats) -> float:
+    """How plainly the set is what the question lists: its head noun in the list's own lead
+    (1.0) or heading (0.9), or only in the document's title (0.7), or a document of the kind
+    the question names (0.8); another of the question's plural nouns counts less; none, 0."""
+    kind = 0.8 if cand.doc_type in query.doc_types else 0.0
+    if not query.set_nouns:
+        return kind
+    places = (frozenset(stats.analyze(cand.lead)), frozenset(stats.analyze(cand.heading)),
+              frozenset(stats.analyze(cand.context)))
+    for nouns, factor in ((query.set_nouns[:1], 1.0), (query.set_nouns[1:], 0.6)):
+        for stems, place in zip(places, (1.0, 0.9, 0.7), strict=True):
+            if set(nouns) & stems:
+                return max(kind, factor * place)
+    return kind
+
+
+_CACHE: dict[tuple[str, ...], list[_Candidate]] = {}
+
+
+def _candidates(document: Sequence[Passage]) -> list[_Candidate]:
+    """Every set in a document, remembered: documents are the same from one question to the
+    next (the key is the sections' chunk ids, which change with their text)."""
+    key = tuple(p.chunk_id for p in document)
+    found = _CACHE.get(key)
+    if found is None:
+        if len(_CACHE) > 512:
+            _CACHE.clear()
+        found = _CACHE[key] = _lists(document) + _runs(document)
+    return found
+
+
+def _flows(document: Sequence[Passage]) -> list[list[Passage]]:
+    """Consecutive sections under the same heading path (the pages of a PDF) read as one."""
+    flows: list[list[Passage]] = []
+    for section in document:
+        if flows and flows[-1][-1].section == section.section:
+            flows[-1].append(section)
+        else:
+            flows.append([section])
+    return flows
+
+
+def _lists(document: Sequence[Passage]) -> list[_Candidate]:
+    found: list[_Candidate] = []
+    for flow in _flows(document):
+        lines: list[str] = []
+        owner: list[Passage] = []
+        for section in flow:
+            for line in section.text.split("\n"):
+                if not _FOOTER.match(line):  # a page number between two halves of a list
+                    lines.append(line)
+                    owner.append(section)
+        for block in list_blocks(lines):
+            items = []
+            for start, end in block.spans:
+                text = "\n".join(lines[start:end + 1]).strip()
+                section = owner[start]
+                quote = text if any(text in part for part in section.parts) else \
+                    lines[start].strip()
+                shown = text if block.table else plain(text)
+                items.append(Item(shown, quote, section))
+            section = owner[block.spans[0][0]]
+            before = " ".join(line for line in lines[max(0, block.spans[0][0] - 4):
+                                                      block.spans[0][0]] if line.strip())
+            found.append(_Candidate(
+                block.lead, tuple(items), block.numbered,
+                f"{section.title} {section.section} {before}",
+                section.section.split(" > ")[-1],
+                tuple(item_label(lines[s]) for s, _ in block.spans), section.title, False,
+                frozenset(owner[s].chunk_id for s, _ in block.spans), section.doc_type))
+    return found
+
+
+def _runs(document: Sequence[Passage]) -> list[_Candidate]:
+    """Runs of sections that make a set: enumerated or dated siblings, and the sections under
+    one heading."""
+    groups: dict[tuple[str, tuple[str, ...]], list[Passage]] = {}
+    for section in document:
+        path = _path(section)
+        if not path:
+            continue
+        heading = path[-1]
+        if _DATED.match(heading) and not re.fullmatch(r"(?:19|20)\d\d", heading):
+            groups.setdefault(("dated", ()), []).append(section)
+        elif enumerated := _ENUMERATED.match(heading):
+            groups.setdefault((enumerated.group("key").lower(), path[:-1]), []).append(section)
+        if len(path) >= 2:
+            groups.setdefault(("under", path[:-1]), []).append(section)
+    found: list[_Candidate] = []
+    for (key, parent), members in groups.items():
+        members = list({m.chunk_id: m for m in members}.values())
+        if len(members) < 2:
+            continue
+        items = tuple(_section_item(m) for m in members)
+        headings = " ".join(_path(m)[-1] for m in members)
+        parents = " ".join(dict.fromkeys(" ".join(_path(m)[:-1]) for m in members))
+        heading = parent[-1] if key == "under" else f"{parents} {headings}"
+        found.append(_Candidate("", items, False, f"{members[0].title} {parents} {headings}",
+                                heading, tuple(_path(m)[-1] for m in members),
+                                members[0].title, key == "dated",
+                                frozenset(m.chunk_id for m in members), members[0].doc_type))
+    return found
+
+
+def _path(passage: Passage) -> tuple[str, ...]:
+    return tuple(p for p in passage.section.split(" > ") if p)
+
+
+def _section_item(section: Passage) -> Item:
+    """A whole section as one item: its heading and the sentence that says what it is."""
+    heading = _path(section)[-1]
+    sentences = split_sentences(section.text)
+    if not sentences:
+        return Item(f"**{heading}**", heading, section, whole=True)
+    head_words = set(analyze(heading))
+
+    def says(sentence: str) -> tuple[int, int]:
+        words = set(analyze(sentence))
+        # The sentence sharing most words with the heading names the item best; a line that
+        # only repeats the date, or a placeholder, says least.
+        useful = len(plain(sentence).split()) >= 6 and "PLACEHOLDER" not in sentence
+        return (useful, len(words & head_words))
+
+    key = max(sentences, key=lambda s: (says(s), -sentences.index(s)))
+    return Item(f"**{heading}** — {plain(key)}", key, section, whole=True)
+
+
+def mentions_period(text: str, query: Query) -> bool:
+    """Whether `text` names the question's month or year: not inside a range ("2015-2018" is
+    not 2018's entry), and a year's event by its short name counts ("PP-18" for 2018)."""
+    low = text.lower()
+
+    def year_named(year: int) -> bool:
+        return bool(re.search(rf"(?<![-–\d]){year}\b(?!\s*[-–]\s*\d)", low)
+                    or re.search(rf"\b[a-z]+-{year % 100:02d}\b", low))
+
+    if query.months:
+        return any(year_named(year) and re.search(rf"\b{_MONTHS[month - 1][:3]}", low)
+                   for year, month in query.months)
+    return any(year_named(year) for year in query.years)
+
+
+def _in_scope(query: Query, cand: _Candidate) -> list[Item]:
+    items = list(cand.items)
+    if not query.scoped:
+        return items
+    has_labels = any(cand.labels)
+    kept = [item for item, label in zip(items, cand.labels, strict=True)
+            if mentions_period(label if has_labels else item.text, query)]
+    # Sections under a year heading ("2015" > "January 2015: ...") carry it in their path.
+    if cand.dated and not kept and not query.months:
+        kept = [item for item in items if mentions_period(item.passage.section, query)]
+    return kept
+
+
+def _narrowed(query: Query, items: list[Item], context: frozenset[str], stats: TermStats,
+              matched: Matcher) -> list[Item]:
+    """Items that hold what the question adds beyond the set itself, when only some do."""
+    # "which messages are about openness", or a name the set's own heading does not explain
+    # ("our messages for the WTDC"); other words of the question ("what lessons did we
+    # *draw*") do not narrow.
+    named = {t for name in query.names for t in stats.analyze(name)}
+    explained = matched(query, context)
+    extra = {t for t in (set(query.about) or named & set(query.terms))
+             if t not in context and t not in explained}
+    if not extra or len(items) < 2:
+        return items
+    sub = Query(text=query.text, search_text=query.text,
+                terms={t: query.terms.get(t, 1.0) for t in extra},
+                alternates=query.alternates)
+    hits = [len(matched(sub, frozenset(stats.analyze(
+        f"{item.text} {item.passage.text}" if item.whole else item.text)))) for item in items]
+    top = max(hits)
+    kept = [item for item, hit in zip(items, hits, strict=True) if top and hit == top]
+    if kept and (query.about or len(kept) <= max(1, int(0.6 * len(items)))):
+        return kept
+    return items
+
+
+def _framing(cand: _Candidate, query: Query, *, narrowed: bool) -> str:
+    """A lead line for a set that has none of its own (or that the question narrowed)."""
+    first = cand.items[0].passage
+    label = ", ".join(x for x in (f"status: {first.status}" if first.status not in (
+        "", "unspecified") else "", f"dated {first.date}" if first.date else "") if x)
+    period = ""
+    if narrowed and query.scoped:
+        spans = [f"{_MONTHS[m - 1].capitalize()} {y}" for y, m in query.months] or \
+            [str(y) for y in query.years]
+        period = f", the entries for {_joined(spans)}"
+    return f"From **{cand.title}**" + (f" ({label})" if label else "") + period + ":"
+
+
+def _joined(parts: Sequence[str]) -> str:
+    if len(parts) > 3 and all(p.split()[-1] == parts[0].split()[-1] for p in parts):
+        return f"{parts[0]} to {parts[-1]}"  # "January 2014 to June 2014"
+    return " and ".join(parts)
+
+
+def render_items(found: FoundSet, number: Callable[[Passage, str], int]) -> str:
+    """The set as a Markdown list, each item ending with its citation."""
+    lines = [plain(found.lead) if not found.lead.startswith("From **") else found.lead] \
+        if found.lead else []
+    for i, item in enumerate(found.items, start=found.start):
+        marker = f"{i}." if found.numbered else "-"
+        text = MARKUP.sub("", item.text) if not item.text.startswith("|") else item.text
+        lines.append(f"{marker} {' '.join(text.split())} [{number(item.passage, item.quote)}]")
+    if found.total > len(found.items) >= MAX_ITEMS:
+        lines.append(f"(and {found.total - len(found.items)} more in the source)")
+    return "\n".join(lines)
