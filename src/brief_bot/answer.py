@@ -33,6 +33,8 @@ log = logging.getLogger("brief_bot")
 TYPE_BOOST = 1.5
 QUOTE_TYPES = ("messages", "narrative")
 MAX_LIST_ITEMS = 15
+# "Message 2", "Route 4": the label that names an enumerated section.
+_LABEL = re.compile(r"^[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?\s+\d{1,2}\b(?=\s*[:.-])")
 WHOLE_SECTION_WORDS = 170
 
 
@@ -124,24 +126,28 @@ class ExtractiveComposer:
         found = nth_item(query, passages, stats, sections, matched)
         if found is not None:
             return render_items(found, cite.number)
-        named = self._named_section(query, passages, stats, sections)
-        if named is not None and len(named.text.split()) <= WHOLE_SECTION_WORDS:
-            # The one item the question names ("what is route 4?"), answered whole.
-            chosen = [Sentence(0, i, s, 1.0, frozenset()) for i, s in
-                      enumerate(split_sentences(named.text))]
-            return self.render(chosen, [named], cite, stats) if chosen else None
-        if named is None and query.intent in ("list", "how", "period"):
+        named, hit = self._named_section(query, passages, stats, sections)
+        if query.wants_quote and query.intent != "list":
+            agreed, whole_document = self._agreed(query, passages, stats, sections)
+            if agreed is not None and (named is None or whole_document
+                                       or named.source == agreed.source):
+                return self.quote_whole(agreed, cite)
+        if query.intent in ("list", "how", "period"):
             found = find_set(query, passages, stats, sections, matched)
-            if found is not None:
+            # A section whose heading asks what the question asks ("what are our messages
+            # and how and when do we action them?") beats a set that explains less of it.
+            if found is not None and (named is None or (
+                    found.relevance >= hit - 0.1 and named.chunk_id not in found.sections)):
                 return render_items(found, cite.number)
-        if query.wants_quote and named is None:
-            quoted = self._agreed(query, passages, stats, sections)
-            if quoted is not None:
-                return self.quote_whole(quoted, cite)
         if named is not None:
+            if len(named.text.split()) <= WHOLE_SECTION_WORDS:
+                # The one item the question names ("what is route 4?"), answered whole.
+                chosen = [Sentence(0, i, s, 1.0, frozenset()) for i, s in
+                          enumerate(split_sentences(named.text))]
+                return self.render(chosen, [named], cite, stats) if chosen else None
             # A long section whose heading is the question (the road-map answers the brief's
             # own questions under them): its best sentences, with any list they lead into.
-            chosen = self.choose(query, [named], stats, int(self.answer_words * 1.8),
+            chosen = self.choose(query, [named], stats, int(self.answer_words * 1.2),
                                  keep_first=True)
             return self.render(chosen, [named], cite, stats) if chosen else None
         limit = self.answer_words * (2 if query.intent in ("list", "how") else 1)
@@ -149,7 +155,7 @@ class ExtractiveComposer:
         return self.render(chosen, passages, cite, stats) if chosen else None
 
     def _agreed(self, query: Query, passages: Sequence[Passage], stats: TermStats,
-                sections: Sections) -> Passage | None:
+                sections: Sections) -> tuple[Passage | None, bool]:
         """The agreed wording a question asks for: of the messages and narrative among the
         top passages, the section that best matches ("human rights" -> that message), or the
         document's first section when the question names the document itself ("what is the
@@ -157,38 +163,56 @@ class ExtractiveComposer:
         agreed = [p for p in passages[:3] if p.doc_type in QUOTE_TYPES
                   and (p.status != "superseded" or passages[0] is p)]
         if not agreed:
-            return None
+            return None, False
         weights = dict(query.terms)
         total = sum(weights.values()) or 1.0
         document = sections.document(agreed[0])
         in_title = sum(weights[t] for t in matched(query, _stems(stats, agreed[0].title))
                        if t in weights)
         if in_title / total >= 0.75 and document:
-            return document[0]
-        best = max(agreed, key=lambda p: (
-            sum(weights.get(t, 0.0) for t in matched(query, _stems(stats, f"{p.section} "
-                                                               f"{p.text}"))),
-            -agreed.index(p)))
-        return sections.section(best)
+            return document[0], True
+        # Any section of the agreed documents found, not only the sections search returned:
+        # its heading counts more than its text ("on development" -> "Development and
+        # access").
+        candidates: list[Passage] = []
+        for doc in dict.fromkeys(p.source for p in agreed):
+            candidates += sections.document(next(p for p in agreed if p.source == doc))
+
+        def fit(section: Passage) -> float:
+            heading = matched(query, _stems(stats, section.section))
+            text = matched(query, _stems(stats, section.text)) - heading
+            return 1.5 * sum(weights.get(t, 0.0) for t in heading) + sum(
+                weights.get(t, 0.0) for t in text)
+
+        return max(candidates, key=lambda c: (fit(c), -candidates.index(c))), False
 
     def _named_section(self, query: Query, passages: Sequence[Passage], stats: TermStats,
-                       sections: Sections) -> Passage | None:
+                       sections: Sections) -> tuple[Passage | None, float]:
         """The section whose heading says what the question asks: "what is route 4?", "how
         will we measure success and learn from the process?"."""
         weights = dict(query.terms)
         total = sum(weights.values())
         if not total or query.kind not in (None, "definition") or len(weights) < 2 and \
                 query.intent != "fact":
-            return None
+            return None, 0.0
         numbers = set(re.findall(r"\d+", query.text))
+        asked = _stems(stats, query.text) | {s for forms in query.alternates.values()
+                                             for form in forms for s in form}
         for passage in passages[:5]:
             if not passage.section:
                 continue
             heading = passage.section.split(" > ")[-1]
             hit = sum(weights[t] for t in matched(query, _stems(stats, heading)) if t in weights)
-            if hit / total >= 0.8 and numbers <= set(re.findall(r"\d+", heading)):
-                return sections.section(passage)
-        return None
+            # Both ways: the heading says what the question asks, and the question says what
+            # the heading names ("Route 4" of "Route 4: The WSIS Forum"), not a heading that
+            # merely mentions the question's words among others.
+            label = _LABEL.match(heading)
+            named = _stems(stats, label.group(0) if label else heading)
+            covered = len(named & asked) / len(named) if named else 0.0
+            if hit / total >= 0.8 and covered >= 0.6 and numbers <= set(
+                    re.findall(r"\d+", heading)):
+                return sections.section(passage), hit / total
+        return None, 0.0
 
     def choose(self, query: Query, passages: Sequence[Passage], stats: TermStats,
                limit: int, *, keep_first: bool = False) -> list[Sentence]:

@@ -97,12 +97,16 @@ class Settings(BaseSettings):
                                     "least this many distinct content words.")
     feedback_share: float = Field(2.0, ge=0, description="Weight of the feedback round's "
                                   "ranking against the first round's.")
+    heading_boost: float = Field(1.5, ge=1, description="Score factor for chunks whose "
+                                 "section heading says all the question asks (\"what is route "
+                                 "4?\" -> \"Route 4: ...\").")
     keep_list_tops: bool = Field(True, description="Keep the dense and the keyword list's "
                                  "first chunk among the passages an answer uses.")
     expand_queries: bool = True
     abstain_threshold: float = Field(
-        0.38, description="Evidence score below which the bot abstains (see README).")
-    answer_words: int = Field(120, ge=20)
+        0.33, description="Evidence score below which the bot abstains (see README).")
+    answer_words: int = Field(180, ge=20, description="About how long a plain answer is; list "
+                              "answers keep their whole list.")
 
     # --- optional LLM ---------------------------------------------------------------------
     llm_base_url: str | None = None

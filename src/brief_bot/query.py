@@ -46,7 +46,10 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"^\s*(what\s+is|what's|what\s+are|what\s+does|define|meaning\s+of)\s+(the\s+|a\s+|an\s+)?"
         r"[\w/\-+.]+(\s+[\w/\-+.]+)?\s*\??\s*$|\b(stand\s+for|acronym|abbreviation|mean|means|"
         r"definition)\b", re.I)),
-    ("date", re.compile(r"\b(when|(what|which)\s+(date|dates|day|year|month))\b", re.I)),
+    # "When did...", "what date": not "When the texts disagree, which one...".
+    ("date", re.compile(r"\bwhen\s+(did|does|do|is|was|were|will|are|has|have|had|can|could|"
+                        r"should|would)\b|\b(what|which)\s+(date|dates|day|year|month)\b|"
+                        r"^\s*when\b(?!.*,\s*(what|which|who|how)\b)", re.I)),
     ("duration", re.compile(r"\bhow\s+long\b", re.I)),
     ("number", re.compile(r"\b(how\s+many|how\s+much|total\s+number|(what|which)\s+(number|"
                           r"proportion|percentage|share|fraction|portion))\b", re.I)),
@@ -92,8 +95,11 @@ _DOC_TYPE_ASKED = {
 }
 _OLD_ASKED = re.compile(r"\b(superseded|earlier|old|older|previous|first draft|draft|2013|"
                         r"history|replaced|changed)\b", re.I)
-_QUOTE_ASKED = re.compile(r"\b(message|messages|msgs?|narrative|proposals?|asks?|talking points|"
-                          r"lines?|position|positions)\b", re.I)
+# Agreed wording asked for: the messages, the narrative, the lines; or "our" proposals, asks
+# and positions ("regional common proposals" are not BB's).
+_QUOTE_ASKED = re.compile(r"\b(message|messages|msgs?|narrative|talking points|lines?)\b|"
+                          r"\b(our|we|bb'?s?)\b.*\b(proposals?|asks?|position|positions)\b|"
+                          r"\b(proposals?|asks?|positions?)\b.*\b(our|we|bb)\b", re.I)
 
 # A year that scopes the question ("in 2015", "for 2015", "December 2015"), not one inside a
 # name ("Council 2015", "Connect 2020").
@@ -282,12 +288,20 @@ _PAST = re.compile(r"\b(did|was|were|had|happened|decided|agreed|adopted|elected
                    r"ended|chose|approved|concluded|signed|said|went|took)\b", re.I)
 
 
+UNKNOWN_SHARE = 0.3
+
+
 def unknown_words(terms: Mapping[str, float], question: str,
                   vocabulary: Vocabulary) -> tuple[str, ...]:
-    """What the question names that no document mentions: words the index has never seen
-    (unless a likely misspelling of one it has), and named events ("WRC-19", "Council 2016")."""
-    missing = [t for t in terms if vocabulary.df(t) == 0 and not t.isdigit() and len(t) > 1
-               and vocabulary.near(t) is None]
+    """What the question is about that no document mentions: named events ("WRC-19",
+    "Council 2016"), and words the index has never seen (unless a likely misspelling of one
+    it has) when they carry a good part of the question's weight. In a long question one
+    unseen word is more often a paraphrase ("shortlisted" for "considered") than its subject;
+    in a short one ("the wifi password at ITU headquarters") it is the subject."""
+    unseen = [t for t in terms if vocabulary.df(t) == 0 and not t.isdigit() and len(t) > 1
+              and vocabulary.near(t) is None]
+    total = sum(terms.values()) or 1.0
+    missing = unseen if sum(terms[t] for t in unseen) / total >= UNKNOWN_SHARE else []
     for m in _NAMED_EVENT.finditer(question):
         name = m.group(1) or m.group(3)
         number = m.group(2) or m.group(4)

@@ -33,7 +33,7 @@ from .generations import (
 from .glossary import Glossary
 from .keyword import KeywordIndex
 from .store import ChromaStore
-from .types import FILTER_KEYS, FilterError, Filters, Passage
+from .types import FILTER_KEYS, FilterError, Filters, Passage, Query
 
 # Columns held as one value per row; `forum` is a list per row.
 _SCALAR_KEYS = ("doc_type", "status", "audience", "source")
@@ -165,6 +165,32 @@ class Snapshot:
         years = [int(str(row.get("date") or "")[:4]) for row in self.rows
                  if str(row.get("date") or "")[:4].isdigit()]
         return max(years) if years else None
+
+    @cached_property
+    def _heading_stems(self) -> dict[str, list[int]]:
+        """Rows by the stems of their section's own heading (its last path part)."""
+        rows: dict[str, list[int]] = {}
+        for i, row in enumerate(self.rows):
+            heading = str(row["section"]).split(" > ")[-1]
+            for stem in set(self.keyword.analyze(heading)):
+                rows.setdefault(stem, []).append(i)
+        return rows
+
+    def headings_naming(self, query: Query) -> set[int]:
+        """Rows whose section heading holds every term of the question (and its numbers):
+        the section that is what the question asks about."""
+        terms = [t for t in query.terms if not query.set_nouns or t not in query.years]
+        if not terms or len(terms) > 6:
+            return set()
+        found: set[int] | None = None
+        for term in terms:
+            rows = set(self._heading_stems.get(term, ()))
+            for form in query.alternates.get(term, ()):
+                rows |= set.intersection(*(set(self._heading_stems.get(s, ())) for s in form))
+            found = rows if found is None else found & rows
+            if not found:
+                return set()
+        return found or set()
 
     # --- filters ------------------------------------------------------------------------
 

@@ -70,6 +70,9 @@ class HybridRetriever:
         if feedback and long_query and mode == "hybrid" and scores and vector is not None:
             scores = self._feedback(snapshot, expanded, vector, scores, where, mask)
         wants_definition = query.kind == "definition"
+        named = snapshot.headings_naming(query) if s.heading_boost > 1 else set()
+        for row in named & scores.keys():
+            scores[row] *= s.heading_boost
         for row, score in list(scores.items()):
             if snapshot.rows[row]["doc_type"] in query.doc_types:
                 scores[row] = score = score * s.doc_type_boost

@@ -51,6 +51,8 @@ class FoundSet:
     score: float
     total: int  # items in the set before the question narrowed it
     start: int = 1  # the number of the first item shown
+    relevance: float = 0.0  # the share of the question the set's lead and heading explain
+    sections: frozenset[str] = frozenset()  # the sections it comes from
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def find_set(query: Query, passages: Sequence[Passage], stats: TermStats, sectio
         for cand in _candidates(sections.document(passage)):
             # Sets rank with their document; one that holds a passage search found ranks
             # above one elsewhere in the document.
-            nearby = 1.0 if cand.sections & found else 0.8
+            nearby = 1.0 if cand.sections & found else 0.9
             named = _named(query, cand, stats)
             if query.intent in ("list", "item") and not named:
                 continue
@@ -113,7 +115,7 @@ def find_set(query: Query, passages: Sequence[Passage], stats: TermStats, sectio
                 lead = cand.lead if cand.lead and not narrowed else _framing(cand, query,
                                                                              narrowed=narrowed)
                 best = FoundSet(lead, tuple(items[:MAX_ITEMS]), cand.numbered, score,
-                                len(cand.items))
+                                len(cand.items), relevance=relevance, sections=cand.sections)
     return best
 
 
@@ -136,13 +138,24 @@ def _named(query: Query, cand: _Candidate, stats: TermStats) -> float:
     kind = 0.8 if cand.doc_type in query.doc_types else 0.0
     if not query.set_nouns:
         return kind
-    places = (frozenset(stats.analyze(cand.lead)), frozenset(stats.analyze(cand.heading)),
+    places = (frozenset(stats.analyze(_lead_subject(cand.lead))),
+              frozenset(stats.analyze(cand.lead)), frozenset(stats.analyze(cand.heading)),
               frozenset(stats.analyze(cand.context)))
     for nouns, factor in ((query.set_nouns[:1], 1.0), (query.set_nouns[1:], 0.6)):
-        for stems, place in zip(places, (1.0, 0.9, 0.7), strict=True):
+        for stems, place in zip(places, (1.0, 0.85, 0.9, 0.7), strict=True):
             if set(nouns) & stems:
                 return max(kind, factor * place)
     return kind
+
+
+def _lead_subject(lead: str) -> str:
+    """What a lead says the list is of: its last plural noun before the colon ("BB's
+    position and *actions* are:", "The six WTPF-13 *opinions*, one by one, are:")."""
+    head = re.sub(r"\b(are|were|is|include|includes|follow|follows|as follows|below|broadly)"
+                  r"\W*$", "", lead.rsplit(":", 1)[0].strip()).strip(" ,")
+    plurals = [w for w in re.findall(r"[A-Za-z][A-Za-z-]+", head)
+               if w.endswith("s") and not w.endswith(("ss", "us", "is")) and not w.isupper()]
+    return plurals[-1] if plurals else ""
 
 
 _CACHE: dict[tuple[str, ...], list[_Candidate]] = {}
@@ -217,19 +230,24 @@ def _runs(document: Sequence[Passage]) -> list[_Candidate]:
             groups.setdefault((enumerated.group("key").lower(), path[:-1]), []).append(section)
         if len(path) >= 2:
             groups.setdefault(("under", path[:-1]), []).append(section)
+    by_path = {_path(section): section for section in document}
     found: list[_Candidate] = []
     for (key, parent), members in groups.items():
         members = list({m.chunk_id: m for m in members}.values())
         if len(members) < 2:
             continue
+        # The section under the heading itself (its introduction) belongs to the run too: a
+        # search that found "Outcomes" found the outcomes.
+        own = by_path.get(parent) if key == "under" else None
+        ids = {m.chunk_id for m in members} | ({own.chunk_id} if own else set())
         items = tuple(_section_item(m) for m in members)
         headings = " ".join(_path(m)[-1] for m in members)
         parents = " ".join(dict.fromkeys(" ".join(_path(m)[:-1]) for m in members))
         heading = parent[-1] if key == "under" else f"{parents} {headings}"
         found.append(_Candidate("", items, False, f"{members[0].title} {parents} {headings}",
                                 heading, tuple(_path(m)[-1] for m in members),
-                                members[0].title, key == "dated",
-                                frozenset(m.chunk_id for m in members), members[0].doc_type))
+                                members[0].title, key == "dated", frozenset(ids),
+                                members[0].doc_type))
     return found
 
 
