@@ -33,6 +33,7 @@ log = logging.getLogger("brief_bot")
 TYPE_BOOST = 1.5
 QUOTE_TYPES = ("messages", "narrative")
 MAX_LIST_ITEMS = 15
+_FIELDS = re.compile(r"^\W*(\w[\w ]{0,30}: [^;]{1,200}; ){2,}")
 # "Message 2", "Route 4": the label that names an enumerated section.
 _LABEL = re.compile(r"^[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?\s+\d{1,2}\b(?=\s*[:.-])")
 WHOLE_SECTION_WORDS = 170
@@ -103,7 +104,7 @@ class ExtractiveComposer:
 
     def compose(self, query: Query, passages: Sequence[Passage], stats: TermStats,
                 sections: Sections) -> Draft:
-        if query.unknown or query.beyond:
+        if query.unknown or query.beyond or query.dangling:
             return self.abstain(passages, query)
         if query.intent == "period" and passages:
             # "What happened in March 2014?" names nothing to weigh the evidence by; the
@@ -136,7 +137,7 @@ class ExtractiveComposer:
             found = find_set(query, passages, stats, sections, matched)
             # A section whose heading asks what the question asks ("what are our messages
             # and how and when do we action them?") beats a set that explains less of it.
-            if found is not None and (named is None or (
+            if found is not None and (named is None or query.scoped or (
                     found.relevance >= hit - 0.1 and named.chunk_id not in found.sections)):
                 return render_items(found, cite.number)
         if named is not None:
@@ -150,8 +151,7 @@ class ExtractiveComposer:
             chosen = self.choose(query, [named], stats, int(self.answer_words * 1.2),
                                  keep_first=True)
             return self.render(chosen, [named], cite, stats) if chosen else None
-        limit = self.answer_words * (2 if query.intent in ("list", "how") else 1)
-        chosen = self.choose(query, passages, stats, limit)
+        chosen = self.choose(query, passages, stats, self.answer_words)
         return self.render(chosen, passages, cite, stats) if chosen else None
 
     def _agreed(self, query: Query, passages: Sequence[Passage], stats: TermStats,
@@ -238,12 +238,14 @@ class ExtractiveComposer:
                 shape = 1.0 if 8 <= length <= 45 else 0.75
                 if META.search(sentence):
                     shape *= 0.4
-                if wanted is not None and wanted.search(sentence):
-                    shape *= TYPE_BOOST
+                if wanted is not None:
+                    shape *= TYPE_BOOST if wanted.search(sentence) else 0.7
                 if query.scoped:
                     shape *= 1.5 if _in_period(sentence, query) else 0.6
-                if YES_NO.search(sentence) and "?" not in passage.section:
-                    shape *= 0.3
+                if YES_NO.search(sentence) and not self._asks_same(query, passage, stats):
+                    shape *= 0.3  # a "yes" to another question reads as a yes to this one
+                if _FIELDS.search(sentence) and query.kind != "definition":
+                    shape *= 0.4  # a table row ("term: ...; expansion: ...") reads badly
                 candidates.append(Sentence(p_index, position, sentence,
                                            hit * rank_weight * shape, stems))
         if not candidates:
@@ -261,6 +263,14 @@ class ExtractiveComposer:
                 break
             if cand in chosen or any(_same_fact(cand.stems, c.stems) for c in chosen):
                 continue
+            # A sentence from another source that says little the answer has not said is the
+            # same fact twice.
+            said = frozenset().union(*(c.stems for c in chosen
+                                       if passages[c.passage].source
+                                       != passages[cand.passage].source)) \
+                if chosen else frozenset()
+            if said and cand.stems and len(cand.stems - said) < 0.35 * len(cand.stems):
+                continue
             needs = self._antecedent(cand, texts, chosen, stats)
             group = [*needs, cand]
             size = sum(len(s.text.split()) for s in group)
@@ -274,6 +284,16 @@ class ExtractiveComposer:
         order = {p: i for i, p in enumerate(dict.fromkeys(s.passage for s in chosen))}
         chosen.sort(key=lambda s: (order[s.passage], s.position))
         return chosen
+
+    @staticmethod
+    def _asks_same(query: Query, passage: Passage, stats: TermStats) -> bool:
+        """Whether the passage's heading asks (about) what the question asks."""
+        heading = passage.section.split(" > ")[-1]
+        if "?" not in heading:
+            return False
+        weights = dict(query.terms)
+        hit = sum(weights[t] for t in matched(query, _stems(stats, heading)) if t in weights)
+        return hit >= 0.6 * (sum(weights.values()) or 1.0)
 
     @staticmethod
     def _antecedent(cand: Sentence, texts: dict[tuple[int, int], str],
@@ -337,6 +357,9 @@ class ExtractiveComposer:
         if query is not None and query.unknown:
             named = ", ".join(f"“{w}”" for w in query.unknown[:4])
             text = f"The briefing material does not cover this: no document mentions {named}."
+        elif query is not None and query.dangling:
+            text = ("This reads as a follow-up, but there is no earlier question to follow: "
+                    "please ask it with what it refers to.")
         elif query is not None and query.beyond:
             text = (f"The briefing material does not cover this: its documents are dated up to "
                     f"{query.horizon}, before {', '.join(query.beyond)}.")

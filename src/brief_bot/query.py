@@ -62,7 +62,7 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # "who holds each role", "what's on the timeline".
 _LIST_ASK = re.compile(
     r"^\s*(list|name|enumerate|give\s+me|show\s+me|tell\s+me|summari[sz]e)\b|"
-    r"\b(what|which|who)\b|\b(each|every|all)\b|"
+    r"\b(what|which|who)\b|^\s*when\s+(are|were)\b|\b(each|every|all)\b|"
     r"\b(two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(\w+\s+)?\w+s\b", re.I)
 # "articles 5A and 5B", "resolutions 101 and 102": particular items, not the whole set.
 _IDENTIFIED = re.compile(r"\b[a-z]+s\s+\d+[a-z]?\b(\s*(,|and|&)\s*\d+[a-z]?\b)+", re.I)
@@ -289,6 +289,11 @@ _PAST = re.compile(r"\b(did|was|were|had|happened|decided|agreed|adopted|elected
 
 
 UNKNOWN_SHARE = 0.3
+# Verbs that say how something went, not what it is about: "who *won* the election" is about
+# the election even where no document says "won". Only the unseen-word test skips them.
+GENERIC_VERBS = frozenset("""win won winner lose lost becom becam begin began start end got went
+took made gave told thought knew tri seem kept held meant ran show turn led lead chose chosen
+pick pass agre decid call ask""".split())
 
 
 def unknown_words(terms: Mapping[str, float], question: str,
@@ -299,7 +304,7 @@ def unknown_words(terms: Mapping[str, float], question: str,
     unseen word is more often a paraphrase ("shortlisted" for "considered") than its subject;
     in a short one ("the wifi password at ITU headquarters") it is the subject."""
     unseen = [t for t in terms if vocabulary.df(t) == 0 and not t.isdigit() and len(t) > 1
-              and vocabulary.near(t) is None]
+              and t not in GENERIC_VERBS and vocabulary.near(t) is None]
     total = sum(terms.values()) or 1.0
     missing = unseen if sum(terms[t] for t in unseen) / total >= UNKNOWN_SHARE else []
     for m in _NAMED_EVENT.finditer(question):
@@ -336,6 +341,9 @@ def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary) -> Qu
     names = names_in(question, vocabulary)
     terms = content_terms(question, vocabulary)
     follow_up = is_follow_up(question, previous, names, terms)
+    # "and who didn't sign?" with nothing before it: what it points back to is unknown.
+    dangling = not previous and not names and len(terms) <= 2 and bool(
+        _OPENER.search(question) or _BACKREF.search(question))
     context: dict[str, float] = {}
     search_text = question
     if follow_up and previous:
@@ -356,8 +364,10 @@ def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary) -> Qu
     trigger = _LIST_ASK.search(asked)
     if kind == "definition" and not nouns:
         intent = "fact"
-    elif nouns and trigger and (kind not in ("number", "date", "duration")
-                                or trigger.start() < kind_at) and not _IDENTIFIED.search(asked):
+    elif nouns and trigger and (kind not in ("number", "duration", "person", "place")
+                                or trigger.start() < kind_at
+                                or re.search(r"\b(who|where)\s+(are|were)\b|\b(each|every)\b",
+                                             asked, re.I)) and not _IDENTIFIED.search(asked):
         intent, kind = "list", None
     elif nouns and len(asked.split()) <= 4 and not re.search(
             r"\b(is|are|was|were|do|does|did|has|have|can|will|should)\b", asked, re.I):
@@ -397,4 +407,5 @@ def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary) -> Qu
         wants_old=bool(_OLD_ASKED.search(question)),
         wants_quote=bool(_QUOTE_ASKED.search(question)), unknown=unknown,
         beyond=beyond_horizon(question, vocabulary), horizon=vocabulary.horizon,
+        dangling=dangling,
     )

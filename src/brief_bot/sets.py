@@ -105,7 +105,9 @@ def find_set(query: Query, passages: Sequence[Passage], stats: TermStats, sectio
                     where[t] = factor
             relevance = sum(weights[t] * f for t, f in where.items()) / total
             lead_hits = {t for t, f in where.items() if f >= 0.9}
-            if query.intent == "how" and (relevance < 0.6 or not lead_hits):
+            # "How can we...?" is answered by a list only when it is in a section search found
+            # and its own lead speaks to the question.
+            if query.intent == "how" and (relevance < 0.5 or not lead_hits or nearby < 1.0):
                 continue
             if relevance < 0.4:
                 continue
@@ -135,7 +137,7 @@ def _named(query: Query, cand: _Candidate, stats: TermStats) -> float:
     """How plainly the set is what the question lists: its head noun in the list's own lead
     (1.0) or heading (0.9), or only in the document's title (0.7), or a document of the kind
     the question names (0.8); another of the question's plural nouns counts less; none, 0."""
-    kind = 0.8 if cand.doc_type in query.doc_types else 0.0
+    kind = 1.0 if cand.doc_type in query.doc_types else 0.0  # "our timeline", "the road-map"
     if not query.set_nouns:
         return kind
     places = (frozenset(stats.analyze(_lead_subject(cand.lead))),

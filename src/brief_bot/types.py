@@ -188,6 +188,7 @@ class Query:
     unknown: tuple[str, ...] = ()  # words and named events no document mentions
     beyond: tuple[str, ...] = ()  # past events later than the material's latest date
     horizon: int | None = None  # that latest year
+    dangling: bool = False  # reads as a follow-up, but there is nothing before it
 
     @property
     def scoped(self) -> bool:
