@@ -190,40 +190,71 @@ def external(questions_path: Path, k: int = 5) -> None:
         print("  not first or missing:", failure)
 
 
-STAGES = {
-    "dense only": {"mode": "dense", "expand": False, "feedback": False},
-    "keyword only": {"mode": "keyword", "expand": False, "feedback": False},
-    "fused": {"mode": "hybrid", "expand": False, "feedback": False},
-    "fused + expansion": {"mode": "hybrid", "expand": True, "feedback": False},
-    "fused + expansion + feedback": {"mode": "hybrid", "expand": True, "feedback": True},
-}
+# Each stage adds one thing to the one above it: (settings, search options).
+STAGES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    ("dense only", {}, {"mode": "dense", "expand": False, "feedback": False}),
+    ("keyword only", {}, {"mode": "keyword", "expand": False, "feedback": False}),
+    ("fused", {"heading_boost": 1.0, "keep_list_tops": False},
+     {"mode": "hybrid", "expand": False, "feedback": False}),
+    ("+ glossary expansion", {"heading_boost": 1.0, "keep_list_tops": False},
+     {"expand": True, "feedback": False}),
+    ("+ heading boost", {"keep_list_tops": False}, {"expand": True, "feedback": False}),
+    ("+ each list's top kept", {}, {"expand": True, "feedback": False}),
+    ("+ feedback (long questions)", {"feedback_docs": 8}, {"expand": True, "feedback": True}),
+]
+
+
+def question_sets() -> list[tuple[str, Settings, Path]]:
+    return [("starter", ensure_index("starter", ROOT / "corpus"),
+             ROOT / "tests" / "eval" / "questions.jsonl"),
+            ("staff", ensure_index("starter", ROOT / "corpus"),
+             ROOT / "tests" / "eval" / "staff.jsonl"),
+            ("external", ensure_index("external", EXTERNAL),
+             ROOT / "benchmarks" / "external_questions.jsonl")]
 
 
 def stages(k: int = 5) -> None:
-    """What each retrieval stage adds, on both question sets (recall@k and MRR of sources)."""
-    sets = [("starter", ensure_index("starter", ROOT / "corpus"),
-             ROOT / "tests" / "eval" / "questions.jsonl"),
-            ("external", ensure_index("external", EXTERNAL),
-             ROOT / "benchmarks" / "external_questions.jsonl")]
-    for name, settings, path in sets:
-        bot = BriefBot(settings=settings)
+    """What each retrieval stage adds, on every question set (recall@k and MRR of sources;
+    Cranfield's nDCG@10 with --cranfield)."""
+    for name, settings, path in question_sets():
         items = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         items = [i for i in items if i.get("expected_sources") and not i.get("expect_abstain")]
-        for stage, options in STAGES.items():
+        for stage, overrides, options in STAGES:
+            bot = BriefBot(settings=settings.with_overrides(**overrides))
             hits = rr = 0.0
             for item in items:
-                sources = doc_ranking(bot.search(item["question"], k=4 * k, **options))
+                sources = doc_ranking(bot.search(item["question"], k=4 * k,
+                                                 history=item.get("history", ()), **options))
                 rank = first_rank(sources, item["expected_sources"], k)
                 hits += rank is not None
                 rr += 1 / rank if rank else 0
             print(f"{name:9} {stage:30} recall@{k} {hits / len(items):.4f}  "
                   f"MRR {rr / len(items):.4f}", flush=True)
+            bot.close()
+
+
+def cranfield_stages() -> None:
+    """nDCG@10 on Cranfield for brief-bot's retrieval with and without feedback."""
+    corpus = write_cranfield_corpus(CACHE / "cranfield-corpus")
+    settings = ensure_index("cranfield", corpus)
+    qrels = cranfield_qrels()
+    for stage, overrides, options in STAGES[2:]:
+        bot = BriefBot(settings=settings.with_overrides(**overrides))
+        scores = []
+        for number, query in enumerate(cranfield_queries(), start=1):
+            gains = {f"{int(d):04d}.md": g for d, g in qrels.get(number, {}).items()}
+            if not gains:
+                continue
+            scores.append(ndcg(doc_ranking(bot.search(query, k=20, **options)), gains))
+        print(f"cranfield {stage:30} nDCG@10 {sum(scores) / len(scores):.4f}", flush=True)
+        bot.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", choices=["cranfield", "external", "stages"])
+    parser.add_argument("which", choices=["cranfield", "external", "stages",
+                                          "cranfield-stages"])
     parser.add_argument("--questions", type=Path,
                         default=ROOT / "benchmarks" / "external_questions.jsonl")
     args = parser.parse_args()
@@ -231,6 +262,8 @@ def main() -> None:
         cranfield()
     elif args.which == "stages":
         stages()
+    elif args.which == "cranfield-stages":
+        cranfield_stages()
     else:
         external(args.questions)
 

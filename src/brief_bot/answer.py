@@ -20,6 +20,7 @@ from .sentences import (
     DEPENDENT,
     GIVES,
     META,
+    SECTION_LABEL,
     YES_NO,
     list_after,
     plain,
@@ -34,8 +35,7 @@ TYPE_BOOST = 1.5
 QUOTE_TYPES = ("messages", "narrative")
 MAX_LIST_ITEMS = 15
 _FIELDS = re.compile(r"^\W*(\w[\w ]{0,30}: [^;]{1,200}; ){2,}")
-# "Message 2", "Route 4": the label that names an enumerated section.
-_LABEL = re.compile(r"^[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?\s+\d{1,2}\b(?=\s*[:.-])")
+
 WHOLE_SECTION_WORDS = 170
 
 
@@ -188,8 +188,9 @@ class ExtractiveComposer:
 
     def _named_section(self, query: Query, passages: Sequence[Passage], stats: TermStats,
                        sections: Sections) -> tuple[Passage | None, float]:
-        """The section whose heading says what the question asks: "what is route 4?", "how
-        will we measure success and learn from the process?"."""
+        """The section whose heading says what the question asks ("what is route 4?", "how
+        will we measure success and learn from the process?"), in the documents of the top
+        passages: search finds the document, its outline finds the section."""
         weights = dict(query.terms)
         total = sum(weights.values())
         if not total or query.kind not in (None, "definition") or len(weights) < 2 and \
@@ -198,21 +199,26 @@ class ExtractiveComposer:
         numbers = set(re.findall(r"\d+", query.text))
         asked = _stems(stats, query.text) | {s for forms in query.alternates.values()
                                              for form in forms for s in form}
-        for passage in passages[:5]:
-            if not passage.section:
-                continue
-            heading = passage.section.split(" > ")[-1]
-            hit = sum(weights[t] for t in matched(query, _stems(stats, heading)) if t in weights)
-            # Both ways: the heading says what the question asks, and the question says what
-            # the heading names ("Route 4" of "Route 4: The WSIS Forum"), not a heading that
-            # merely mentions the question's words among others.
-            label = _LABEL.match(heading)
-            named = _stems(stats, label.group(0) if label else heading)
-            covered = len(named & asked) / len(named) if named else 0.0
-            if hit / total >= 0.8 and covered >= 0.6 and numbers <= set(
-                    re.findall(r"\d+", heading)):
-                return sections.section(passage), hit / total
-        return None, 0.0
+        best: tuple[float, Passage] | None = None
+        for source in dict.fromkeys(p.source for p in passages[:5]):
+            first = next(p for p in passages if p.source == source)
+            for section in sections.document(first):
+                if not section.section:
+                    continue
+                heading = section.section.split(" > ")[-1]
+                if not numbers <= set(re.findall(r"\d+", heading)):
+                    continue
+                hit = sum(weights[t] for t in matched(query, _stems(stats, heading))
+                          if t in weights) / total
+                # Both ways: the heading says what the question asks, and the question says
+                # what the heading names ("Route 4" of "Route 4: The WSIS Forum"), not a
+                # heading that merely mentions the question's words among others.
+                label = SECTION_LABEL.match(heading)
+                named = _stems(stats, label.group(0) if label else heading)
+                covered = len(named & asked) / len(named) if named else 0.0
+                if hit >= 0.8 and covered >= 0.6 and (best is None or hit > best[0]):
+                    best = (hit, section)
+        return (best[1], best[0]) if best else (None, 0.0)
 
     def choose(self, query: Query, passages: Sequence[Passage], stats: TermStats,
                limit: int, *, keep_first: bool = False) -> list[Sentence]:

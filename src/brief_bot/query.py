@@ -126,6 +126,9 @@ class Vocabulary(Protocol):
 
     def near(self, stem: str) -> str | None: ...
 
+    @property
+    def size(self) -> int: ...
+
     def mentions(self, phrase: str) -> bool: ...
 
     @property
@@ -289,6 +292,8 @@ _PAST = re.compile(r"\b(did|was|were|had|happened|decided|agreed|adopted|elected
 
 
 UNKNOWN_SHARE = 0.3
+# In a small index a word's absence says little (the starter corpus has 329 chunks).
+UNSEEN_MIN_CHUNKS = 100
 # Verbs that say how something went, not what it is about: "who *won* the election" is about
 # the election even where no document says "won". Only the unseen-word test skips them.
 GENERIC_VERBS = frozenset("""win won winner lose lost becom becam begin began start end got went
@@ -304,7 +309,8 @@ def unknown_words(terms: Mapping[str, float], question: str,
     unseen word is more often a paraphrase ("shortlisted" for "considered") than its subject;
     in a short one ("the wifi password at ITU headquarters") it is the subject."""
     unseen = [t for t in terms if vocabulary.df(t) == 0 and not t.isdigit() and len(t) > 1
-              and t not in GENERIC_VERBS and vocabulary.near(t) is None]
+              and t not in GENERIC_VERBS and vocabulary.near(t) is None] \
+        if vocabulary.size >= UNSEEN_MIN_CHUNKS else []
     total = sum(terms.values()) or 1.0
     missing = unseen if sum(terms[t] for t in unseen) / total >= UNKNOWN_SHARE else []
     for m in _NAMED_EVENT.finditer(question):

@@ -32,6 +32,7 @@ from .generations import (
 )
 from .glossary import Glossary
 from .keyword import KeywordIndex
+from .sentences import SECTION_LABEL
 from .store import ChromaStore
 from .types import FILTER_KEYS, FilterError, Filters, Passage, Query
 
@@ -148,6 +149,10 @@ class Snapshot:
     def near(self, stem: str) -> str | None:
         return self.keyword.near(stem)
 
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
     @cached_property
     def _lower_text(self) -> str:
         return "\n".join(f"{row['title']}\n{row['section']}\n{row['text']}".lower()
@@ -167,30 +172,20 @@ class Snapshot:
         return max(years) if years else None
 
     @cached_property
-    def _heading_stems(self) -> dict[str, list[int]]:
-        """Rows by the stems of their section's own heading (its last path part)."""
-        rows: dict[str, list[int]] = {}
+    def _labels(self) -> dict[frozenset[str], list[int]]:
+        """Rows by the label of their section, where it has one ("Route 4", "Message 2")."""
+        rows: dict[frozenset[str], list[int]] = {}
         for i, row in enumerate(self.rows):
-            heading = str(row["section"]).split(" > ")[-1]
-            for stem in set(self.keyword.analyze(heading)):
-                rows.setdefault(stem, []).append(i)
+            label = SECTION_LABEL.match(str(row["section"]).split(" > ")[-1])
+            if label:
+                rows.setdefault(frozenset(self.keyword.analyze(label.group(0))), []).append(i)
         return rows
 
     def headings_naming(self, query: Query) -> set[int]:
-        """Rows whose section heading holds every term of the question (and its numbers):
-        the section that is what the question asks about."""
-        terms = [t for t in query.terms if not query.set_nouns or t not in query.years]
-        if not terms or len(terms) > 6:
-            return set()
-        found: set[int] | None = None
-        for term in terms:
-            rows = set(self._heading_stems.get(term, ()))
-            for form in query.alternates.get(term, ()):
-                rows |= set.intersection(*(set(self._heading_stems.get(s, ())) for s in form))
-            found = rows if found is None else found & rows
-            if not found:
-                return set()
-        return found or set()
+        """Rows of the sections whose label the question names: "what is route 4?" asks for
+        the section "Route 4: The WSIS Forum" whatever else shares its words."""
+        asked = set(query.terms)
+        return {row for label, rows in self._labels.items() if label <= asked for row in rows}
 
     # --- filters ------------------------------------------------------------------------
 
