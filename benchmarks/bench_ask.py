@@ -52,7 +52,8 @@ def big_corpus() -> Settings:
 
 def questions(n: int) -> list[str]:
     pool = []
-    for path in (ROOT / "tests/eval/questions.jsonl", ROOT / "benchmarks/external_questions.jsonl"):
+    for path in (ROOT / "tests/eval/questions.jsonl", ROOT / "tests/eval/staff.jsonl",
+                 ROOT / "benchmarks/external_questions.jsonl"):
         pool += [json.loads(line)["question"] for line in path.read_text().splitlines() if line]
     return [pool[i % len(pool)] for i in range(n)]
 

@@ -22,6 +22,7 @@ REPLIES = {
     "invented": "89 Member States signed [7].",
     "uncited": "89 Member States signed [1]. The treaty was a triumph for everyone.",
     "refuses": "NOT_IN_MATERIAL",
+    "list": "The signing:\n- 89 Member States signed [1]\n- 55 did not [1]",
 }
 
 
@@ -102,3 +103,24 @@ def test_misbehaving_llm_falls_back_to_extractive(llm_bot: BriefBot, mode: str, 
     import re
 
     assert re.search(reason, caplog.text)
+
+
+def test_llm_gets_whole_sections_and_the_question_shape(llm_bot: BriefBot) -> None:
+    StandIn.mode = "good"
+    llm_bot.ask("what are our messages for the Plenipotentiary?")
+    prompt = StandIn.requests[-1]["messages"][1]["content"]
+    assert "It asks for a set: list every item." in prompt
+    assert "**The ask:** BB asks the Plenipotentiary to open all ITU documents" in prompt
+    assert "give every item the passages hold" in StandIn.requests[-1]["messages"][0]["content"]
+    llm_bot.ask("what did WCIT-12 do in 2012?")
+    prompt = StandIn.requests[-1]["messages"][1]["content"]
+    assert "It is about 2012 only." in prompt
+    # The whole section, not only the chunk search found: both paragraphs of "Signing".
+    assert "89 Member States signed" in prompt and "did not sign" in prompt
+
+
+def test_llm_list_answer_with_a_lead_line_is_accepted(llm_bot: BriefBot) -> None:
+    StandIn.mode = "list"
+    answer = llm_bot.ask("how many countries signed the ITRs at WCIT-12?")
+    assert answer.composer == "llm", answer.text
+    assert answer.text.startswith("The signing:") and answer.citations[0].n == 1

@@ -13,39 +13,19 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from .extract import Sentence, choose, stems_of
 from .query import matched
-from .sentences import (
-    DEPENDENT,
-    GIVES,
-    META,
-    SECTION_LABEL,
-    YES_NO,
-    list_after,
-    plain,
-    split_sentences,
-)
-from .sets import find_set, mentions_period, nth_item, render_items
+from .sentences import SECTION_LABEL, YES_NO, list_after, plain, split_sentences
+from .sets import find_set, nth_item, render_items
 from .types import Citation, Composer, Draft, Passage, Query, Sections, TermStats
 
 log = logging.getLogger("brief_bot")
 
-TYPE_BOOST = 1.5
 QUOTE_TYPES = ("messages", "narrative")
 MAX_LIST_ITEMS = 15
-_FIELDS = re.compile(r"^\W*(\w[\w ]{0,30}: [^;]{1,200}; ){2,}")
 
 WHOLE_SECTION_WORDS = 170
-
-
-@dataclass(frozen=True)
-class Sentence:
-    passage: int
-    position: int
-    text: str
-    score: float
-    stems: frozenset[str]
 
 
 class _Citations:
@@ -76,7 +56,7 @@ class ExtractiveComposer:
 
     name = "extractive"
 
-    def __init__(self, *, answer_words: int = 120, abstain_threshold: float = 0.38) -> None:
+    def __init__(self, *, answer_words: int = 180, abstain_threshold: float = 0.33) -> None:
         if answer_words < 20:
             raise ValueError("answer_words must be at least 20")
         self.answer_words = answer_words
@@ -148,10 +128,10 @@ class ExtractiveComposer:
                 return self.render(chosen, [named], cite, stats) if chosen else None
             # A long section whose heading is the question (the road-map answers the brief's
             # own questions under them): its best sentences, with any list they lead into.
-            chosen = self.choose(query, [named], stats, int(self.answer_words * 1.2),
+            chosen = choose(query, [named], stats, int(self.answer_words * 1.2),
                                  keep_first=True)
             return self.render(chosen, [named], cite, stats) if chosen else None
-        chosen = self.choose(query, passages, stats, self.answer_words)
+        chosen = choose(query, passages, stats, self.answer_words)
         return self.render(chosen, passages, cite, stats) if chosen else None
 
     def _agreed(self, query: Query, passages: Sequence[Passage], stats: TermStats,
@@ -219,101 +199,6 @@ class ExtractiveComposer:
                 if hit >= 0.8 and covered >= 0.6 and (best is None or hit > best[0]):
                     best = (hit, section)
         return (best[1], best[0]) if best else (None, 0.0)
-
-    def choose(self, query: Query, passages: Sequence[Passage], stats: TermStats,
-               limit: int, *, keep_first: bool = False) -> list[Sentence]:
-        """The best sentences within `limit` words, in a readable order; `keep_first` keeps
-        the first sentence of the first passage (a section's opening says what it is)."""
-        weights = query.weights()
-        wanted = GIVES.get(query.kind or "")
-        candidates: list[Sentence] = []
-        texts: dict[tuple[int, int], str] = {}
-        for p_index, passage in enumerate(passages):
-            rank_weight = 1.0 / (1.0 + 0.35 * p_index)
-            sentences = [x for part in (passage.parts or (passage.text,))
-                         for x in split_sentences(part)]
-            for position, sentence in enumerate(sentences):
-                texts[(p_index, position)] = sentence
-                stems = _stems(stats, sentence)
-                hit = sum(weights[t] for t in matched(query, stems))
-                if hit <= 0 and not (keep_first and p_index == 0 and position == 0):
-                    continue
-                length = len(sentence.split())
-                # Long sentences cover more by chance; very short ones rarely answer; a
-                # sentence about the document itself restates the question.
-                shape = 1.0 if 8 <= length <= 45 else 0.75
-                if META.search(sentence):
-                    shape *= 0.4
-                if wanted is not None:
-                    shape *= TYPE_BOOST if wanted.search(sentence) else 0.7
-                if query.scoped:
-                    shape *= 1.5 if _in_period(sentence, query) else 0.6
-                if YES_NO.search(sentence) and not self._asks_same(query, passage, stats):
-                    shape *= 0.3  # a "yes" to another question reads as a yes to this one
-                if _FIELDS.search(sentence) and query.kind != "definition":
-                    shape *= 0.4  # a table row ("term: ...; expansion: ...") reads badly
-                candidates.append(Sentence(p_index, position, sentence,
-                                           hit * rank_weight * shape, stems))
-        if not candidates:
-            return []
-        candidates.sort(key=lambda s: -s.score)
-        best = candidates[0].score
-        chosen: list[Sentence] = []
-        words = 0
-        if keep_first:
-            opening = next(c for c in candidates if c.passage == 0 and c.position == 0)
-            chosen.append(opening)
-            words += len(opening.text.split())
-        for cand in candidates:
-            if cand.score < 0.45 * best:
-                break
-            if cand in chosen or any(_same_fact(cand.stems, c.stems) for c in chosen):
-                continue
-            # A sentence from another source that says little the answer has not said is the
-            # same fact twice.
-            said = frozenset().union(*(c.stems for c in chosen
-                                       if passages[c.passage].source
-                                       != passages[cand.passage].source)) \
-                if chosen else frozenset()
-            if said and cand.stems and len(cand.stems - said) < 0.35 * len(cand.stems):
-                continue
-            needs = self._antecedent(cand, texts, chosen, stats)
-            group = [*needs, cand]
-            size = sum(len(s.text.split()) for s in group)
-            if chosen and words + size > limit:
-                continue
-            chosen.extend(group)
-            words += size
-            if words >= limit:
-                break
-        # Readable order: the best passage first, each passage's sentences in document order.
-        order = {p: i for i, p in enumerate(dict.fromkeys(s.passage for s in chosen))}
-        chosen.sort(key=lambda s: (order[s.passage], s.position))
-        return chosen
-
-    @staticmethod
-    def _asks_same(query: Query, passage: Passage, stats: TermStats) -> bool:
-        """Whether the passage's heading asks (about) what the question asks."""
-        heading = passage.section.split(" > ")[-1]
-        if "?" not in heading:
-            return False
-        weights = dict(query.terms)
-        hit = sum(weights[t] for t in matched(query, _stems(stats, heading)) if t in weights)
-        return hit >= 0.6 * (sum(weights.values()) or 1.0)
-
-    @staticmethod
-    def _antecedent(cand: Sentence, texts: dict[tuple[int, int], str],
-                    chosen: Sequence[Sentence], stats: TermStats) -> list[Sentence]:
-        """A sentence that leans on the one before it ("Still, ...", "It was...") brings that
-        one along, so the answer never hangs on a missing antecedent."""
-        if not DEPENDENT.search(plain(cand.text)):
-            return []
-        before = texts.get((cand.passage, cand.position - 1))
-        if before is None or any(c.passage == cand.passage and c.position == cand.position - 1
-                                 for c in chosen):
-            return []
-        return [Sentence(cand.passage, cand.position - 1, before, cand.score,
-                         _stems(stats, before))]
 
     def render(self, chosen: Sequence[Sentence], passages: Sequence[Passage],
                cite: _Citations, stats: TermStats) -> str:
@@ -402,16 +287,4 @@ class FallbackComposer:
 
 
 def _stems(stats: TermStats, text: str) -> frozenset[str]:
-    return frozenset(stats.analyze(text))
-
-
-def _same_fact(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Two sentences (often from two sources) that state the same thing."""
-    if not a or not b:
-        return False
-    shared = len(a & b)
-    return shared / len(a | b) >= 0.6 or shared / min(len(a), len(b)) >= 0.85
-
-
-def _in_period(sentence: str, query: Query) -> bool:
-    return mentions_period(sentence, query)
+    return stems_of(stats, text)

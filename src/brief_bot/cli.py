@@ -164,8 +164,13 @@ def ask(
     filter_: Annotated[list[str] | None, typer.Option(
         "--filter", help="KEY=VALUE on doc_type, forum, status, audience or source; "
         "repeatable.")] = None,
+    plain: Annotated[bool, typer.Option(
+        "--plain", help="Print the answer's Markdown as it is (the default when piped).")] = False,
 ) -> None:
     """Answer one question with numbered citations.
+
+    In a terminal the answer is rendered (lists as lists, quoted messages as quote blocks);
+    piped or with --plain it is the answer's Markdown text.
 
     \b
     Examples:
@@ -185,7 +190,13 @@ def ask(
     if as_json:
         _print_json(answer.to_dict())
         return
-    typer.echo(answer.text)
+    if plain or not sys.stdout.isatty():
+        typer.echo(answer.text)
+    else:
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(answer.text))
     if answer.citations:
         typer.echo("\nSources:")
         for c in answer.citations:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from .glossary import SHORTHAND, Glossary
+from .history import user_turns
 from .types import Query, TermStats
 
 # Stems (as the keyword analyser makes them) of words that ask rather than say what about.
@@ -133,36 +134,6 @@ class Vocabulary(Protocol):
 
     @property
     def horizon(self) -> int | None: ...
-
-
-def user_turns(history: Sequence[Any]) -> list[str]:
-    """Earlier user questions from any common history shape.
-
-    Accepts strings, (user, assistant) pairs, or {"role", "content"} messages (Gradio, OpenAI).
-    """
-    turns: list[str] = []
-    for item in history:
-        if isinstance(item, str):
-            turns.append(item)
-        elif isinstance(item, Mapping):
-            if item.get("role") == "user":
-                text = _content_text(item.get("content"))
-                if text:
-                    turns.append(text)
-        elif isinstance(item, list | tuple) and item and isinstance(item[0], str):
-            turns.append(item[0])
-    return turns
-
-
-def _content_text(content: Any) -> str:
-    """Message content as text: a string, or Gradio 6 / OpenAI blocks ({"type": "text", ...})."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list | tuple):
-        parts = [c if isinstance(c, str) else c.get("text", "") for c in content
-                 if isinstance(c, str) or (isinstance(c, Mapping) and c.get("type") == "text")]
-        return " ".join(p for p in parts if p)
-    return ""
 
 
 def content_terms(text: str, stats: TermStats) -> dict[str, float]:

@@ -66,7 +66,8 @@ def split_sentences(text: str) -> list[str]:
         words = len(body.split())
         # A short line with no closing punctuation is a heading (common in PDF text), not a
         # statement; it would read as a fragment in an answer.
-        heading = words < 12 and not re.search(r"[.!?:;\"”')\]]\W*$", body)
+        item = bool(_LIST_ITEM.match(piece))
+        heading = words < 12 and not item and not re.search(r"[.!?:;\"”')\]]\W*$", body)
         if words >= 3 and re.search(r"[A-Za-z]", body) and not heading:
             out.append(piece)
     return out
