@@ -65,6 +65,8 @@ class BriefBot:
         warm = getattr(self.embedder, "warm_up_queries", self.embedder.warm_up)
         warm()
         self.embedder.embed_query("warm up")
+        with self.index.use() as snapshot:
+            snapshot.warm_up()
 
     def ask(self, question: str, history: History = (),
             filters: Filters | Mapping[str, Any] | None = None, *,

@@ -94,7 +94,7 @@ class KeywordIndex:
 
     def near(self, stem: str) -> str | None:
         """A stem the index holds that `stem` is probably a misspelling of, if any."""
-        import difflib
+        from rapidfuzz import fuzz, process
 
         if self._by_initial is None:
             grouped: dict[str, list[str]] = {}
@@ -103,7 +103,8 @@ class KeywordIndex:
             self._by_initial = grouped
         # Same first letter and a similar length: a typo, not another word.
         pool = [k for k in self._by_initial.get(stem[:1], ()) if abs(len(k) - len(stem)) <= 2]
-        found = difflib.get_close_matches(stem, pool, n=1, cutoff=0.8 if len(stem) > 5 else 0.85)
+        found = process.extractOne(stem, pool, scorer=fuzz.ratio,
+                                   score_cutoff=80 if len(stem) > 5 else 85)
         return found[0] if found else None
 
     def idf(self, stem: str) -> float:

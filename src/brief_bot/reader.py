@@ -249,6 +249,11 @@ class Snapshot:
     def document(self, passage: Passage) -> list[Passage]:
         return [self.section_passage(i) for i in self.outline.by_source.get(passage.source, ())]
 
+    def warm_up(self) -> None:
+        """Build what the first questions would otherwise build: the outline, the text that
+        `mentions` searches, the section labels."""
+        _ = self.outline, self._lower_text, self._labels
+
     def close(self) -> None:
         self.store.close()
 
@@ -280,10 +285,15 @@ def rows_passage(rows: Sequence[dict[str, Any]], group: Sequence[int], scores: d
 
 
 def join_overlapping(left: str, right: str) -> str:
-    """Chunks overlap by a few sentences; join without repeating them."""
-    for size in range(min(len(left), len(right), 800), 20, -1):
-        if left.endswith(right[:size]):
-            return left + right[size:]
+    """Chunks overlap by a few sentences; join without repeating them (the longest overlap of
+    more than 20 characters within the last 800)."""
+    tail = left[-800:]
+    probe = right[:21]
+    start = tail.find(probe)
+    while start != -1:
+        if right.startswith(tail[start:]):
+            return left + right[len(tail) - start:]
+        start = tail.find(probe, start + 1)
     return left + "\n" + right
 
 
