@@ -374,6 +374,9 @@ def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary) -> Qu
     if intent == "period" and "timeline" not in doc_types:
         doc_types += ("timeline",)
     unknown = unknown_words(terms, question, vocabulary)
+    # A year the question is limited to that no document mentions ("meeting dates for 2017").
+    unknown += tuple(str(y) for y in dict.fromkeys([*years, *(y for y, _ in months)])
+                     if vocabulary.size >= UNSEEN_MIN_CHUNKS and vocabulary.df(str(y)) == 0)
     return Query(
         text=question, search_text=search_text, terms=terms, context_terms=context,
         alternates=other_names, follow_up=follow_up, names=tuple(names), intent=intent,

@@ -82,7 +82,8 @@ class HybridRetriever:
                 scores[row] = scores[row] * s.glossary_penalty
         ranked = sorted(scores, key=lambda r: -scores[r])
         if s.keep_list_tops and mode == "hybrid":
-            ranked = keep_list_tops(ranked, [dense_hits, keyword_hits], snapshot.rows, k)
+            ranked = keep_list_tops(ranked, [dense_hits, keyword_hits], snapshot.rows,
+                                    min(k, LIST_TOPS_WITHIN))
         return merge_adjacent(snapshot.rows, ranked, scores, dense_sim, k)
 
     def _dense(self, snapshot: Snapshot, vector: np.ndarray, where: dict[str, Any] | None,
@@ -133,6 +134,11 @@ def fuse(rankings: Sequence[Sequence[tuple[int, float]]], weights: Sequence[floa
         for rank, (row, _) in enumerate(hits, start=1):
             scores[row] = scores.get(row, 0.0) + weight / (rrf_k + rank)
     return scores
+
+
+# Each list's first chunk is kept within this many: the passages of an answer (the default k),
+# whatever depth the caller searches to.
+LIST_TOPS_WITHIN = 5
 
 
 def keep_list_tops(ranked: list[int], lists: Sequence[Sequence[tuple[int, float]]],
