@@ -448,3 +448,214 @@ def test_everything_at_once_within_bounded_time_and_memory(tmp_path: Path) -> No
     assert result["seconds"] < 60 and result["peak_mb"] < 1500, result
     print(f"\nhostile corpus: {result['seconds']:.1f} s, peak RSS {result['peak_mb']:.0f} MB",
           file=sys.stderr)
+
+
+# --- the Slack relay: forged, replayed and malformed requests ---------------------------------
+
+SLACK_SECRET = "0123456789abcdef0123456789abcdef"
+SLACK_TOKEN = "xoxb-hostile-1111-2222-faketoken"
+
+
+class RecordingBot:
+    """Stands in for BriefBot: records what it was asked, answers with one citation."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, Any]] = []
+
+    def ask(self, question: str, history: Any = (), filters: Any = None) -> Any:
+        from brief_bot.types import Answer, Citation
+
+        self.asked.append((question, filters))
+        cite = Citation(n=1, source="briefings/wcit.md", title="WCIT-12 briefing",
+                        section="Signing", page=None, quote="89 signed", score=1.0)
+        return Answer(question=question, text="89 Member States signed [1].", abstained=False,
+                      citations=(cite,))
+
+
+class InProcessRelay:
+    """`brief-bot slack --http` in this process: the relay's app and HTTP server on a free port,
+    over a stand-in Slack Web API; `restart()` is a new relay over the same settings."""
+
+    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from slack_standin import SlackStandin
+
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", SLACK_SECRET)
+        self.api = SlackStandin().start()
+        self.settings = Settings(
+            corpus=tmp_path, index=tmp_path / "indexes", feedback_db=tmp_path / "fb.sqlite",
+            slack_api_url=self.api.url, slack_allowed_channels=["C_PUBLIC", "G_SECRET_OPS"],
+            slack_internal_channels=["G_SECRET_OPS"], slack_rate_per_minute=100)
+        self.bot = RecordingBot()
+        self.server: Any = None
+        self.start()
+
+    def start(self) -> None:
+        import threading
+
+        from slack_sdk import WebClient
+
+        from brief_bot.slack_relay import build_app
+        from brief_bot.slack_serve import serve_http
+
+        client = WebClient(token=SLACK_TOKEN, base_url=self.api.url)
+        self.app = build_app(self.settings, bot=self.bot, client=client, http=True)
+        self.server = serve_http(self.app, "127.0.0.1", 0)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+
+    def restart(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.api.stop()
+
+    def post(self, raw: str | bytes, *, content_type: str = "application/json",
+             timestamp: str | None = None, secret: str = SLACK_SECRET,
+             signature: str | None = None) -> int:
+        import hashlib
+        import hmac
+        import urllib.error
+        import urllib.request
+
+        data = raw.encode() if isinstance(raw, str) else raw
+        timestamp = timestamp if timestamp is not None else str(int(time.time()))
+        if signature is None:
+            base = b"v0:" + timestamp.encode() + b":" + data
+            signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/slack/events", data=data, method="POST",
+            headers={"Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp,
+                     "X-Slack-Signature": signature})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code)
+
+
+@pytest.fixture
+def relay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    server = InProcessRelay(tmp_path, monkeypatch)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _mention(text: str, event_id: str, channel: str = "C_PUBLIC") -> dict[str, Any]:
+    ts = f"{time.time():.6f}"
+    return {"token": "x", "team_id": "T0STANDIN", "api_app_id": "A0STANDIN",
+            "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
+            "event": {"type": "app_mention", "user": "U_ALICE", "ts": ts, "channel": channel,
+                      "text": f"<@UBOT> {text}"}}
+
+
+def _command(text: str, trigger_id: str, channel: str = "C_PUBLIC",
+             response: str = "cmd") -> dict[str, str]:
+    return {"token": "x", "team_id": "T0STANDIN", "channel_id": channel,
+            "channel_name": "general", "user_id": "U_CMD", "command": "/brief", "text": text,
+            "response_url": "", "trigger_id": trigger_id, "api_app_id": "A0STANDIN",
+            "_response": response}
+
+
+def _form(command: dict[str, str], relay: InProcessRelay) -> str:
+    import urllib.parse
+
+    fields = dict(command)
+    fields["response_url"] = relay.api.response_url(fields.pop("_response"))
+    return urllib.parse.urlencode(fields)
+
+
+def _settle(check: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+    time.sleep(0.5)  # and nothing more arrives
+
+
+def test_forged_requests_are_logged_in_one_line_without_the_body(
+        relay: InProcessRelay, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    body = json.dumps(_mention("what is TIES?", "EvForged") | {"junk": "FORGED-BODY " * 75_000})
+    assert len(body) > 900_000
+    statuses = [relay.post(body, secret="not-the-secret") for _ in range(5)]
+    statuses.append(relay.post(body, timestamp=str(int(time.time()) - 600)))  # stale
+    assert statuses == [401] * 6
+    assert not any("FORGED-BODY" in r.getMessage() for r in caplog.records)
+    refused = [r for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refused) == 6 and all(len(r.getMessage()) < 300 for r in refused)
+    assert "stale" in refused[-1].getMessage()
+    assert relay.bot.asked == []
+
+
+def test_malformed_signed_requests_get_400_not_500(relay: InProcessRelay) -> None:
+    good = json.dumps(_mention("what is TIES?", "EvMalformed"))
+    assert relay.post(good, timestamp="soon") == 400
+    assert relay.post(good, timestamp="") == 400
+    assert relay.post("{not json", timestamp=None) == 400
+    assert relay.post('["a list"]') == 400
+    assert relay.post("payload=%7Bbroken", content_type="application/x-www-form-urlencoded") \
+        == 400
+    assert relay.post(b"\xff\xfe\x00", content_type="application/x-www-form-urlencoded") == 400
+    time.sleep(0.3)
+    assert relay.bot.asked == []
+
+
+def test_replayed_command_is_answered_once(relay: InProcessRelay) -> None:
+    command = _command("who signed the ITRs?", trigger_id="trigger-replay", response="r1")
+    raw, timestamp = _form(command, relay), str(int(time.time()))
+    for _ in range(3):  # the same signed request, captured and sent again within 5 minutes
+        assert relay.post(raw, content_type="application/x-www-form-urlencoded",
+                          timestamp=timestamp) == 200
+    _settle(lambda: relay.api.calls_to("response_url", response_id="r1"))
+    assert len(relay.api.calls_to("response_url", response_id="r1")) == 1
+    relay.restart()
+    assert relay.post(raw, content_type="application/x-www-form-urlencoded",
+                      timestamp=timestamp) == 200
+    time.sleep(0.5)
+    assert len(relay.api.calls_to("response_url", response_id="r1")) == 1
+    assert len(relay.bot.asked) == 1
+
+
+def test_event_retried_after_a_restart_is_answered_once(relay: InProcessRelay) -> None:
+    body = json.dumps(_mention("who signed the ITRs?", "EvRestart"))
+    assert relay.post(body) == 200
+    _settle(lambda: relay.api.calls_to("chat.postMessage"))
+    relay.restart()
+    assert relay.post(body) == 200  # Slack's retry, to the relay that came back
+    time.sleep(0.5)
+    assert len(relay.api.calls_to("chat.postMessage")) == 1
+    assert len(relay.bot.asked) == 1
+
+
+def test_not_enabled_note_does_not_name_internal_channels(relay: InProcessRelay) -> None:
+    command = _command("who signed the ITRs?", trigger_id="trigger-elsewhere",
+                       channel="C_ELSEWHERE", response="r2")
+    assert relay.post(_form(command, relay),
+                      content_type="application/x-www-form-urlencoded") == 200
+    _settle(lambda: relay.api.calls_to("response_url", response_id="r2"))
+    note = relay.api.calls_to("response_url", response_id="r2")[0].params["text"]
+    assert "not enabled in this channel" in note and "<#C_PUBLIC>" in note
+    assert "G_SECRET_OPS" not in note
+
+
+def test_slack_markup_is_stripped_before_asking(relay: InProcessRelay) -> None:
+    from brief_bot.types import Filters
+
+    text = ("*how* was the `WCIT` _internet_ resolution ~really~ adopted? <@U0SOMEONE> "
+            "see <https://example.org/x|the report> in <#C123|wcit-prep>")
+    assert relay.post(json.dumps(_mention(text, "EvMarkup"))) == 200
+    _settle(lambda: relay.bot.asked)
+    question, filters = relay.bot.asked[0]
+    assert question == ("how was the WCIT internet resolution really adopted? see the report "
+                        "in wcit-prep")
+    assert filters == Filters.parse({"audience": "public"})
