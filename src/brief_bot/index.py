@@ -68,7 +68,13 @@ from .generations import (  # noqa: F401 - re-exported: the index stage's public
 from .keyword import KeywordIndex
 from .loaders import SkipFile
 from .sandbox import ParserProcess
-from .store import COLLECTION_PREFIX, ChromaStore, local_client
+from .store import (
+    COLLECTION_PREFIX,
+    ChromaStore,
+    limit_heap_arenas,
+    local_client,
+    release_memory,
+)
 
 
 class Progress(Protocol):
@@ -220,6 +226,7 @@ def update(settings: Settings, *, rebuild: bool = False, embedder: Embedder | No
     index_dir = settings.index
     seen: _Seen = {}
     parser = ParserProcess(timeout=settings.parse_timeout, memory_mb=settings.parse_memory_mb)
+    limit_heap_arenas()  # a long-lived process (the page) runs an update after every upload
     try:
         # Files are read and parsed before the writer's lock is taken: a slow file delays this
         # run only, never another writer (a cron job, an upload) waiting for the lock.
@@ -237,6 +244,7 @@ def update(settings: Settings, *, rebuild: bool = False, embedder: Embedder | No
             return _write(settings, embedder, current, old, scan, progress, started)
     finally:
         parser.close()
+        release_memory()
 
 
 def _base(settings: Settings, embedder: Embedder, rebuild: bool,
