@@ -600,7 +600,7 @@ def test_forged_requests_are_logged_in_one_line_without_the_body(
 def test_malformed_signed_requests_get_400_not_500(relay: InProcessRelay) -> None:
     good = json.dumps(_mention("what is TIES?", "EvMalformed"))
     assert relay.post(good, timestamp="soon") == 400
-    assert relay.post(good, timestamp="") == 400
+    assert relay.post(good, timestamp="") == 401  # not signed at all
     assert relay.post("{not json", timestamp=None) == 400
     assert relay.post('["a list"]') == 400
     assert relay.post("payload=%7Bbroken", content_type="application/x-www-form-urlencoded") \
@@ -659,3 +659,16 @@ def test_slack_markup_is_stripped_before_asking(relay: InProcessRelay) -> None:
     assert question == ("how was the WCIT internet resolution really adopted? see the report "
                         "in wcit-prep")
     assert filters == Filters.parse({"audience": "public"})
+
+
+def test_unusable_index_folder_is_one_line(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, {})
+    (tmp_path / "a-file").write_text("not a folder")
+    for command in ("index", "status"):
+        out = subprocess.run([sys.executable, "-m", "brief_bot.cli", command, "--corpus",
+                              str(settings.corpus), "--index", str(tmp_path / "a-file" / "idx")],
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 1
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error:"), out.stderr[-2000:]
+        assert "Not a directory" in lines[0] or "no index" in lines[0]

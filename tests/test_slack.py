@@ -26,7 +26,6 @@ from typing import Any
 
 import pytest
 
-from brief_bot.answer import Answer, Citation
 from brief_bot.feedback import FeedbackStore
 from brief_bot.slack_format import (
     BUTTON_VALUE_LIMIT,
@@ -41,6 +40,7 @@ from brief_bot.slack_format import (
     split_text,
     to_mrkdwn,
 )
+from brief_bot.types import Answer, Citation
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from slack_standin import (  # noqa: E402 - a helper module next to this file

@@ -4,9 +4,11 @@
     SLACK_SIGNING_SECRET=... SLACK_BOT_TOKEN=xoxb-... brief-bot slack --http    # Events API
 
 All answering goes through `BriefBot.ask`; this module only decides whether, where and how to
-reply. Every request is acknowledged at once (slack_bolt lazy listeners) and answered after.
-Signature and timestamp checks are slack_bolt's own (`App(signing_secret=...)`). The Web API
-base URL is `settings.slack_api_url`, so the whole relay can run against a stand-in server.
+reply. Every request is acknowledged at once (slack_bolt lazy listeners) and answered after,
+once: event and trigger ids are remembered across restarts (`feedback.SeenStore`). Signatures
+and timestamps are checked in front of slack_bolt (`slack_serve.wsgi_app`) and again by it. The
+Web API base URL is `settings.slack_api_url`, so the whole relay can run against a stand-in
+server.
 """
 
 from __future__ import annotations

@@ -91,6 +91,9 @@ def wsgi_app(app: App, path: str = EVENTS_PATH) -> Callable[..., Any]:
         client = environ.get("REMOTE_ADDR", "-")
         timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
         signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+        if not timestamp or not signature:
+            log.warning("request from %s refused: not signed (%d bytes)", client, len(body))
+            return _reply(start_response, "401 Unauthorized", "invalid request")
         if not timestamp.isascii() or not timestamp.isdigit():
             log.warning("request from %s refused: its timestamp is not a number (%d bytes)",
                         client, len(body))
