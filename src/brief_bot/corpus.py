@@ -31,6 +31,7 @@ CHUNKER_VERSION = 4
 MAX_TITLE_CHARS = 300
 MAX_FORUMS = 30
 MAX_VALUE_CHARS = 100
+MAX_SIDECAR_BYTES = 100_000
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,8 @@ def walk(corpus: Path) -> Iterator[tuple[str, Path, str | None]]:
         keep = []
         for name in dirnames:
             relative = (folder / name).relative_to(corpus)
-            if not is_document_path(relative):
-                continue
+            if name.startswith("."):
+                continue  # hidden folders (.git, .cache) are not part of the corpus
             if (folder / name).is_symlink():
                 found.append((relative, relative.as_posix(), "symbolic link to a folder (not "
                               "followed; move or copy the files into the corpus)"))
@@ -143,7 +144,7 @@ def walk(corpus: Path) -> Iterator[tuple[str, Path, str | None]]:
             relative = path.relative_to(corpus)
             if not is_document_path(relative):
                 continue
-            found.append((relative, relative.as_posix(), _not_a_document(path, relative)))
+            found.append((relative, relative.as_posix(), _not_a_document(path)))
     for relative, source, reason in sorted(found):
         try:
             source.encode("utf-8")
@@ -152,7 +153,7 @@ def walk(corpus: Path) -> Iterator[tuple[str, Path, str | None]]:
         yield source, corpus / relative, reason
 
 
-def _not_a_document(path: Path, relative: Path) -> str | None:
+def _not_a_document(path: Path) -> str | None:
     try:
         mode = path.lstat().st_mode
     except OSError as exc:
@@ -384,8 +385,12 @@ def document_from(parsed: Parsed, path: Path, source: str, *, chunk_size: int = 
         raw.update(_parse_yaml(parsed.front_matter, "front matter", warnings))
     sidecar = sidecar_path(path)
     if sidecar.is_file():
-        raw.update(_parse_yaml(sidecar.read_text("utf-8", errors="replace"),
-                               f"sidecar {sidecar.name}", warnings))
+        if sidecar.stat().st_size > MAX_SIDECAR_BYTES:
+            warnings.append(f"sidecar {sidecar.name} is over {MAX_SIDECAR_BYTES // 1000} KB; "
+                            "ignored")
+        else:
+            raw.update(_parse_yaml(sidecar.read_text("utf-8", errors="replace"),
+                                   f"sidecar {sidecar.name}", warnings))
     meta = build_meta(raw, parsed, source, warnings)
     chunks = split_parsed(parsed, source, meta, chunk_size=chunk_size, overlap=overlap,
                           length=length)
