@@ -28,21 +28,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from .catalog import documents, status  # noqa: F401 - `index.status` for the doors
 from .config import Settings
-from .corpus import (
-    CHUNKER_VERSION,
-    Document,
-    document_from,
-    file_hash,
-    model_text,
-    oversize_key,
-    walk,
-)
+from .corpus import CHUNKER_VERSION, model_text
 from .embedding import Embedder, default_embedder
 from .generations import (  # noqa: F401 - re-exported: the index stage's public surface
     CHUNKS,
@@ -66,8 +58,9 @@ from .generations import (  # noqa: F401 - re-exported: the index stage's public
     writer_lock,
 )
 from .keyword import KeywordIndex
-from .loaders import SkipFile
+from .progress import NullProgress, Progress
 from .sandbox import ParserProcess
+from .scan import Scan, Seen, scan_corpus
 from .store import (
     COLLECTION_PREFIX,
     ChromaStore,
@@ -75,23 +68,6 @@ from .store import (
     local_client,
     release_memory,
 )
-
-
-class Progress(Protocol):
-    def phase(self, name: str, total: int) -> None: ...
-    def advance(self, n: int = 1) -> None: ...
-    def log(self, message: str) -> None: ...
-
-
-class NullProgress:
-    def phase(self, name: str, total: int) -> None:
-        return None
-
-    def advance(self, n: int = 1) -> None:
-        return None
-
-    def log(self, message: str) -> None:
-        return None
 
 
 @dataclass
@@ -114,81 +90,6 @@ class UpdateReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-# --- scanning the corpus --------------------------------------------------------------------
-
-
-@dataclass
-class _Scan:
-    hashes: dict[str, str] = field(default_factory=dict)
-    parsed: dict[str, Document] = field(default_factory=dict)
-    skipped: dict[str, dict[str, str]] = field(default_factory=dict)
-    unchanged: list[str] = field(default_factory=list)
-
-
-# (source, file hash) -> what parsing it gave, for the rescan after waiting for another writer.
-_Seen = dict[tuple[str, str], "Document | str"]
-
-
-def _scan(settings: Settings, embedder: Embedder, old: dict[str, Any] | None,
-          progress: Progress, parser: ParserProcess, seen: _Seen) -> _Scan:
-    scan = _Scan()
-    files = list(walk(settings.corpus))
-    progress.phase("reading files", len(files))
-    max_bytes = int(settings.max_file_mb * 1_000_000)
-    old_files = old["files"] if old else {}
-    old_skips = old["skipped"] if old else {}
-    for source, path, refused in files:
-        progress.advance()
-        try:
-            if refused is not None:
-                raise SkipFile(refused)
-            size = path.stat().st_size
-            if size > max_bytes:
-                scan.hashes[source] = oversize_key(size)
-                raise SkipFile(f"over the size limit ({size / 1e6:.1f} MB > "
-                               f"{settings.max_file_mb:g} MB, BRIEF_BOT_MAX_FILE_MB)")
-            data = path.read_bytes()
-            digest = file_hash(path, data)
-            scan.hashes[source] = digest
-            if source in old_files and old_files[source]["sha256"] == digest:
-                scan.unchanged.append(source)
-                continue
-            if source in old_skips and old_skips[source]["sha256"] == digest:
-                scan.skipped[source] = old_skips[source]
-                continue
-            known = seen.get((source, digest))
-            if known is None:
-                try:
-                    known = _parse(settings, embedder, parser, path, source, data)
-                except SkipFile as exc:
-                    known = str(exc)
-                seen[(source, digest)] = known
-            if isinstance(known, str):
-                raise SkipFile(known)
-            scan.parsed[source] = known
-        except SkipFile as exc:
-            scan.skipped[source] = {"sha256": scan.hashes.get(source, ""), "reason": str(exc)}
-        except OSError as exc:
-            scan.skipped[source] = {"sha256": "", "reason": f"unreadable ({exc.strerror})"}
-    return scan
-
-
-def _parse(settings: Settings, embedder: Embedder, parser: ParserProcess, path: Path,
-           source: str, data: bytes) -> Document:
-    """One file to a document; whatever goes wrong is this file's skip, never the run's."""
-    parsed = parser.parse(path.name, data)
-    try:
-        return document_from(parsed, path, source, chunk_size=settings.chunk_tokens,
-                             overlap=settings.chunk_overlap_tokens, length=embedder.count_tokens,
-                             max_chunks=settings.max_file_chunks)
-    except SkipFile:
-        raise
-    except (MemoryError, RecursionError) as exc:
-        raise SkipFile(f"too large to split ({type(exc).__name__})") from None
-    except Exception as exc:  # noqa: BLE001 - one file must never stop the run
-        raise SkipFile(f"could not be split ({type(exc).__name__}: {str(exc)[:100]})") from None
 
 
 # --- update -----------------------------------------------------------------------------------
@@ -224,14 +125,14 @@ def update(settings: Settings, *, rebuild: bool = False, embedder: Embedder | No
     embedder = embedder or default_embedder(settings.resolved_model_path(),
                                             settings.embed_batch_size, settings.encoder_cache)
     index_dir = settings.index
-    seen: _Seen = {}
+    seen: Seen = {}
     parser = ParserProcess(timeout=settings.parse_timeout, memory_mb=settings.parse_memory_mb)
     limit_heap_arenas()  # a long-lived process (the page) runs an update after every upload
     try:
         # Files are read and parsed before the writer's lock is taken: a slow file delays this
         # run only, never another writer (a cron job, an upload) waiting for the lock.
         current, old = _base(settings, embedder, rebuild, progress)
-        scan = _scan(settings, embedder, old, progress, parser, seen)
+        scan = scan_corpus(settings, embedder, old, progress, parser, seen)
         index_dir.mkdir(parents=True, exist_ok=True)
         with writer_lock(index_dir, progress):
             latest = None if rebuild else current_generation(index_dir)
@@ -239,7 +140,7 @@ def update(settings: Settings, *, rebuild: bool = False, embedder: Embedder | No
                 # Another writer switched generations meanwhile: compare against its result.
                 # Files are hashed again; what was parsed is not parsed again.
                 current, old = _base(settings, embedder, rebuild, progress)
-                scan = _scan(settings, embedder, old, progress, parser, seen)
+                scan = scan_corpus(settings, embedder, old, progress, parser, seen)
             parser.close()
             return _write(settings, embedder, current, old, scan, progress, started)
     finally:
@@ -261,7 +162,7 @@ def _base(settings: Settings, embedder: Embedder, rebuild: bool,
 
 
 def _write(settings: Settings, embedder: Embedder, current: Generation | None,
-           old: dict[str, Any] | None, scan: _Scan, progress: Progress,
+           old: dict[str, Any] | None, scan: Scan, progress: Progress,
            started: float) -> UpdateReport:
     """With the writer's lock held: a new generation from the scan, verified, then switched."""
     index_dir = settings.index
@@ -317,7 +218,7 @@ def _storage_failure(exc: BaseException) -> str | None:
     return None
 
 
-def _report(scan: _Scan, old: dict[str, Any] | None) -> UpdateReport:
+def _report(scan: Scan, old: dict[str, Any] | None) -> UpdateReport:
     old_files = old["files"] if old else {}
     seen = set(scan.hashes) | set(scan.skipped)
     report = UpdateReport(files_seen=len(seen), unchanged=len(scan.unchanged))
@@ -330,7 +231,7 @@ def _report(scan: _Scan, old: dict[str, Any] | None) -> UpdateReport:
 
 
 def _build(settings: Settings, embedder: Embedder,
-           current: Generation | None, scan: _Scan, gen_dir: Path,
+           current: Generation | None, scan: Scan, gen_dir: Path,
            name: str, report: UpdateReport, progress: Progress) -> None:
     gen_dir.mkdir(parents=True)
     collection = COLLECTION_PREFIX + name.replace("-", "_")
@@ -469,7 +370,7 @@ def _verify(store: ChromaStore, rows: list[dict[str, Any]], vectors: np.ndarray,
             time.sleep(0.2)
 
 
-def _manifest(settings: Settings, embedder: Embedder, name: str, collection: str, scan: _Scan,
+def _manifest(settings: Settings, embedder: Embedder, name: str, collection: str, scan: Scan,
               current: Generation | None,
               rows: list[dict[str, Any]]) -> dict[str, Any]:
     old_files = current.manifest["files"] if current else {}
