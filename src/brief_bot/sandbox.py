@@ -33,6 +33,11 @@ _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
 def _serve(conn_in: Connection, conn_out: Connection, memory_mb: int, limits: Limits) -> None:
     """The child: parse what arrives, answer ("ok", Parsed) or ("skip", reason)."""
+    import signal
+
+    # Ctrl-C reaches the whole process group: the indexing process handles it and ends this
+    # one, which would otherwise print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_mb:
         import resource
 
