@@ -50,6 +50,10 @@ def _serve(conn_in: Connection, conn_out: Connection, memory_mb: int, limits: Li
             message = conn_in.recv()
         except (EOFError, OSError):
             return  # the indexing process ended
+        except MemoryError:
+            # The file alone is past the limit, and half of it is still in the pipe: end
+            # without a traceback; the indexing process skips the file and starts a new child.
+            os._exit(3)
         if message is None:
             return
         name, data = message
