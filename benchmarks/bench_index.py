@@ -10,6 +10,10 @@ the raw encoder on exactly the chunk texts that run embedded, in this process, a
 one, torch before); the other is timed too, as a cross-check, when it is available. Then
 `brief-bot index` again with nothing changed (target <= 3 s beyond the cost of starting a
 `brief-bot` process).
+
+Also the cost of parsing each file in a child process with time and memory limits (what
+`index.update` does) against parsing in the indexing process itself, on the same files
+(`--parse-only` for just that).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -26,6 +32,47 @@ from common import CACHE, EXTERNAL, process_start_seconds, run_index, write_cran
 from brief_bot.config import Settings
 from brief_bot.corpus import model_text
 from brief_bot.embedding import SentenceTransformersEmbedder
+
+_PARSE = """
+import sys, time
+from pathlib import Path
+from brief_bot.config import Settings
+from brief_bot.corpus import discover
+from brief_bot.loaders import SkipFile, load_bytes
+from brief_bot.sandbox import ParserProcess
+files = [(p.name, p.read_bytes()) for _, p in discover(Path(sys.argv[1]))]
+settings = Settings()
+started = time.perf_counter()
+parser = ParserProcess(timeout=settings.parse_timeout, memory_mb=settings.parse_memory_mb)
+parse = load_bytes if sys.argv[2] == "in-process" else parser.parse
+for name, data in files:
+    try:
+        parse(name, data)
+    except SkipFile:
+        pass
+parser.close()
+print(len(files), time.perf_counter() - started)
+"""
+
+
+def parse_cost(name: str, corpus: Path) -> dict[str, float]:
+    """Parsing every file of `corpus` as a fresh `brief-bot index` would: in its own process
+    (imports of pypdf, python-docx, BeautifulSoup included) or in the child process `update`
+    uses (its start included). Best of three each, files already read."""
+    seconds: dict[str, float] = {}
+    for where in ("in-process", "child"):
+        runs = []
+        for _ in range(3):
+            out = subprocess.run([sys.executable, "-c", _PARSE, str(corpus), where],
+                                 capture_output=True, text=True, check=True)
+            files, took = out.stdout.split()
+            runs.append(float(took))
+        seconds[where] = min(runs)
+    result = {"files": int(files), "parse_in_process_s": round(seconds["in-process"], 3),
+              "parse_in_child_s": round(seconds["child"], 3),
+              "child_over_in_process": round(seconds["child"] / seconds["in-process"], 2)}
+    print(f"{name} parsing: " + json.dumps(result), flush=True)
+    return result
 
 
 def bench(name: str, corpus: Path) -> dict[str, float]:
@@ -80,7 +127,16 @@ def main() -> None:
     parser.add_argument("--only", choices=["external", "cranfield"])
     parser.add_argument("--torch", action="store_true",
                         help="Measure a machine without the ONNX export (torch does the work).")
+    parser.add_argument("--parse-only", action="store_true",
+                        help="Only the cost of parsing in a child process.")
     args = parser.parse_args()
+    corpora = {"external": lambda: EXTERNAL,
+               "cranfield": lambda: write_cranfield_corpus(CACHE / "cranfield-corpus")}
+    if args.parse_only:
+        for name, corpus in corpora.items():
+            if args.only in (None, name):
+                parse_cost(name, corpus())
+        return
     settings = Settings()
     if args.torch:
         # The first run on a machine without an export makes one; start each time without.
@@ -90,10 +146,10 @@ def main() -> None:
         # Any machine that has answered a question has the export; make it if this one has not.
         SentenceTransformersEmbedder(model_path=settings.resolved_model_path(),
                                      onnx_dir=settings.encoder_cache).warm_up_queries()
-    if args.only in (None, "external"):
-        bench("external", EXTERNAL)
-    if args.only in (None, "cranfield"):
-        bench("cranfield", write_cranfield_corpus(CACHE / "cranfield-corpus"))
+    for name, corpus in corpora.items():
+        if args.only in (None, name):
+            bench(name, corpus())
+            parse_cost(name, corpus())
 
 
 if __name__ == "__main__":

@@ -75,3 +75,40 @@ def test_first_index_run_exports_the_encoder_and_later_runs_use_it(tiny_settings
     (settings.corpus / "notes.txt").write_text("A new note about the WTDC in Dubai.\n")
     second = update(settings)
     assert second.encoder == "onnx" and second.embedded > 0
+
+
+def _ask_at_once(embedder: SentenceTransformersEmbedder, n: int = 6) -> list[BaseException]:
+    """`n` questions arriving together at a cold embedder; the errors they met."""
+    import threading
+
+    barrier, errors = threading.Barrier(n), []
+
+    def ask() -> None:
+        barrier.wait()
+        try:
+            assert embedder.embed_query("what is TIES?").shape == (384,)
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return errors
+
+
+def test_questions_at_a_cold_embedder_wait_for_one_load(tmp_path: Path) -> None:
+    """Two questions at a cold BriefBot could get `'NoneType' object has no attribute
+    'encode'`: one started loading, the other took the half-loaded model."""
+    import shutil
+
+    model = Settings().resolved_model_path()
+    shared = SentenceTransformersEmbedder(model_path=model, onnx_dir=Settings().encoder_cache)
+    shared.warm_up_queries()  # the machine's export, made once if it is not there yet
+    assert shared.onnx_path is not None and shared.onnx_path.exists()
+    own = tmp_path / "encoders"
+    own.mkdir()
+    shutil.copy(shared.onnx_path, own / shared.onnx_path.name)
+    assert _ask_at_once(SentenceTransformersEmbedder(model_path=model, onnx_dir=own)) == []
+    assert _ask_at_once(SentenceTransformersEmbedder(model_path=model)) == []  # torch only

@@ -289,3 +289,43 @@ def test_index_json_roundtrip(tiny_settings: Settings, hashing: HashingEmbedder)
     for key in ("files_seen", "added", "updated", "deleted", "unchanged", "skipped", "chunks",
                 "embedded", "seconds", "generation"):
         assert key in data
+
+
+def _deleted_index_files(index_dir: Path) -> list[str]:
+    """Files of `index_dir` this process still has open or mapped after they were deleted."""
+    import os
+
+    held = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.endswith(" (deleted)") and str(index_dir) in target:
+            held.append(target)
+    held += [line for line in Path("/proc/self/maps").read_text().splitlines()
+             if line.endswith(" (deleted)") and str(index_dir) in line]
+    return held
+
+
+def test_replaced_generations_are_closed_once_no_question_uses_them(
+        tiny_settings: Settings, hashing: HashingEmbedder) -> None:
+    settings = tiny_settings.with_overrides(keep_generations=1)  # superseded: deleted at once
+    update(settings, embedder=hashing)
+    live = LiveIndex(settings)
+    retriever = HybridRetriever(settings=settings, embedder=hashing)
+    notes = settings.corpus / "notes.txt"
+    with live.use() as held:  # a question in progress across two switches
+        for i in range(2):
+            notes.write_text(f"Council meets every year ({i}).\n")
+            update(settings, embedder=hashing)
+        with live.use() as fresh:
+            assert fresh.name != held.name
+        assert not held.path.exists()  # grace_seconds=0: readers must let go of it
+    for i in range(5):
+        notes.write_text(f"Council meets every other year ({i}).\n")
+        update(settings, embedder=hashing)
+        with live.use() as snapshot:
+            assert retriever.search(snapshot, "Council meets", k=1)
+    assert _deleted_index_files(settings.index) == []
+    live.close()

@@ -26,7 +26,6 @@ from typing import Any
 
 import pytest
 
-from brief_bot.answer import Answer, Citation
 from brief_bot.feedback import FeedbackStore
 from brief_bot.slack_format import (
     BUTTON_VALUE_LIMIT,
@@ -41,6 +40,7 @@ from brief_bot.slack_format import (
     split_text,
     to_mrkdwn,
 )
+from brief_bot.types import Answer, Citation
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from slack_standin import (  # noqa: E402 - a helper module next to this file
@@ -102,8 +102,43 @@ def test_long_answers_fit_slack_limits() -> None:
 
 def test_clean_text_strips_the_bot_mention_and_decodes() -> None:
     assert clean_text("<@UBOT> what about <#C1|general> &amp; <https://x.org|this>?", "UBOT") \
-        == "what about #general & this?"
+        == "what about general & this?"
     assert clean_text("<@UBOT|brief-bot>", "UBOT") == ""
+
+
+def test_clean_text_strips_slack_markup_but_not_words() -> None:
+    assert clean_text("<@UBOT> *what* are `our` _msgs_ for ~the~ <@U123> ```plenipot```?",
+                      "UBOT") == "what are our msgs for the plenipot ?"
+    assert clean_text("&gt; *quoted* question about <!here> snake_case and 5 * 3", None) \
+        == "quoted question about snake_case and 5 * 3"
+
+
+def test_answers_with_slack_markup_match_the_plain_question(starter_bot: Any) -> None:
+    """Markup around a question (bold, code, a colleague's mention) made the bot abstain."""
+    plain = starter_bot.ask("how was the WCIT internet resolution adopted?")
+    marked = starter_bot.ask(clean_text(
+        "<@UBOT> *how* was the `WCIT` _internet resolution_ adopted? <@U0COLLEAGUE> <@U0OTHER>",
+        "UBOT"))
+    assert not plain.abstained and not marked.abstained
+    assert marked.text == plain.text
+
+
+def test_mrkdwn_renders_the_answer_format() -> None:
+    text = ("BB's agreed messages for PP-14:\n\n"
+            "- **Open documents**: BB asks the ITU to open *all* documents [1]\n"
+            "  - including 5*3 drafts, ~50 of them [2]\n"
+            "- **Open meetings**: webcast every session [1]\n\n"
+            "> The **agreed** text <as written> & kept [3]\n>\n> Second paragraph [3]")
+    lines = to_mrkdwn(text).split("\n")
+    assert lines[0] == "BB's agreed messages for PP-14:" and lines[1] == ""
+    assert lines[2] == "• *Open documents*: BB asks the ITU to open \u2217all\u2217 documents [1]"
+    assert lines[3] == "    ◦ including 5\u22173 drafts, \u223c50 of them [2]"
+    assert lines[4].startswith("• *Open meetings*:")
+    assert lines[6] == "> The *agreed* text &lt;as written&gt; &amp; kept [3]"
+    assert lines[7:] == [">", "> Second paragraph [3]"]
+    # Only the composer's bold is markup: no other asterisk or tilde is left to pair up.
+    body = "\n".join(lines).replace("*Open documents*", "").replace("*Open meetings*", "")
+    assert "~" not in body and body.replace("*agreed*", "").count("*") == 0
 
 
 def test_guards() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .corpus import discover, file_hash, sidecar_path
+from .corpus import discover, file_hash, oversize_key, sidecar_path
 from .generations import NoIndexError, current_generation
 
 # (path, size, mtime_ns of the file and its sidecar) -> hash, for `status` only: the web page
@@ -19,9 +19,11 @@ from .generations import NoIndexError, current_generation
 _STATUS_HASHES: dict[tuple[Any, ...], str] = {}
 
 
-def _status_hash(path: Path) -> str:
+def _status_hash(path: Path, max_bytes: int) -> str:
     sidecar = sidecar_path(path)
     stat = path.stat()
+    if stat.st_size > max_bytes:
+        return oversize_key(stat.st_size)  # as `update` records it, never read
     side = sidecar.stat() if sidecar.is_file() else None
     key = (str(path), stat.st_size, stat.st_mtime_ns,
            side and side.st_size, side and side.st_mtime_ns)
@@ -42,10 +44,11 @@ def status(settings: Settings) -> dict[str, Any]:
     changes: dict[str, list[str]] = {"new": [], "changed": [], "deleted": []}
     if settings.corpus.is_dir():
         seen = set()
+        max_bytes = int(settings.max_file_mb * 1_000_000)
         for source, path in discover(settings.corpus):
             seen.add(source)
             try:
-                digest = _status_hash(path)
+                digest = _status_hash(path, max_bytes)
             except OSError:
                 continue
             known = manifest["files"].get(source) or manifest["skipped"].get(source)

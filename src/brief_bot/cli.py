@@ -91,6 +91,11 @@ def index(
         bar.close()
         _fail(str(exc))
         return
+    except OSError as exc:  # the index folder itself unwritable, say: one line, not a trace
+        bar.close()
+        _fail(f"{exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}; the "
+              "previous index generation is still serving")
+        return
     except KeyboardInterrupt:
         bar.close()
         _fail("interrupted: the previous index generation is still serving", 130)
@@ -127,6 +132,9 @@ def status(corpus: CorpusOpt = None, index: IndexOpt = None, as_json: JsonOpt = 
         info = index_stage.status(settings)
     except index_stage.IndexStateError as exc:
         _fail(str(exc))
+        return
+    except OSError as exc:
+        _fail(f"{exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}")
         return
     if as_json:
         _print_json(info)

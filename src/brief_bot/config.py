@@ -66,6 +66,15 @@ class Settings(BaseSettings):
 
     # --- loading and splitting ----------------------------------------------------------
     max_file_mb: float = Field(25.0, gt=0, description="Files larger than this are skipped.")
+    max_file_chunks: int = Field(
+        3000, ge=1, description="A file that splits into more chunks than this (about 450,000 "
+        "words) is skipped: no briefing is that long, and embedding it would take minutes.")
+    parse_timeout: float = Field(
+        120.0, gt=0, description="Seconds one file may take to parse (in a child process) "
+        "before it is skipped.")
+    parse_memory_mb: int = Field(
+        2048, ge=0, description="Address space of the process that parses files, in MB; a "
+        "file that needs more is skipped (0: no limit).")
     chunk_tokens: int = Field(
         200, ge=48, le=230, description="Chunk size in model word-pieces (the window is 256, "
         "less the title and section header); about 150 words of English prose.")

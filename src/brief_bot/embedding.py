@@ -64,7 +64,10 @@ class SentenceTransformersEmbedder:
         self._onnx = None
         self._onnx_docs = None
         self._queries_ready = False
-        self._lock = threading.Lock()
+        # Re-entrant: warming up for queries may load the torch model under the same lock.
+        # Every lazy load takes it, so two questions arriving at a cold embedder wait for one
+        # load instead of one of them finding half a model.
+        self._lock = threading.RLock()
 
     @property
     def onnx_path(self) -> Path | None:
@@ -77,19 +80,21 @@ class SentenceTransformersEmbedder:
     def warm_up_queries(self) -> None:
         """Ready for questions: the ONNX encoder if there is one (no torch import at all),
         otherwise the torch model, exporting the ONNX encoder for next time."""
-        if self._onnx is not None or self._queries_ready:
+        if self._queries_ready:
             return
-        self._queries_ready = True
-        path = self.onnx_path
-        if path is not None and path.exists() and self._load_onnx(path):
-            return
-        self.warm_up()
-        # A damaged export is replaced.
-        if path is not None:
-            path.unlink(missing_ok=True)
-            self._export_onnx(path)
-            if path.exists():
-                self._load_onnx(path)
+        with self._lock:
+            if self._queries_ready:
+                return
+            path = self.onnx_path
+            if path is None or not path.exists() or not self._load_onnx(path):
+                self.warm_up()
+                # A damaged export is replaced.
+                if path is not None:
+                    path.unlink(missing_ok=True)
+                    self._export_onnx(path)
+                    if path.exists():
+                        self._load_onnx(path)
+            self._queries_ready = True  # only once a model is there to answer
 
     def ensure_export(self) -> None:
         """Export the ONNX encoder now if there is none and torch is loaded anyway (an indexing
@@ -141,10 +146,11 @@ class SentenceTransformersEmbedder:
     def document_backend(self) -> str:
         """What `embed_documents` runs on: "onnx" once an export exists, else "torch"."""
         if self._onnx_docs is None and self._model is None:
-            path = self.onnx_path
-            if path is not None and path.exists():
-                # Batches use every core: indexing has the machine to itself, queries do not.
-                self._onnx_docs = self._open_onnx(path, os.cpu_count() or 1)
+            with self._lock:
+                path = self.onnx_path
+                if self._onnx_docs is None and path is not None and path.exists():
+                    # Batches use every core: indexing has the machine to itself, queries not.
+                    self._onnx_docs = self._open_onnx(path, os.cpu_count() or 1)
         return "onnx" if self._onnx_docs is not None else "torch"
 
     def count_tokens(self, text: str) -> int:
@@ -153,12 +159,14 @@ class SentenceTransformersEmbedder:
         Uses the Rust `tokenizers` library directly, so splitting needs no torch.
         """
         if self._tokenizer is None:
-            from tokenizers import Tokenizer
+            with self._lock:
+                if self._tokenizer is None:
+                    from tokenizers import Tokenizer
 
-            tokenizer = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
-            tokenizer.no_truncation()
-            tokenizer.no_padding()
-            self._tokenizer = tokenizer
+                    tokenizer = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
+                    tokenizer.no_truncation()
+                    tokenizer.no_padding()
+                    self._tokenizer = tokenizer
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
     def embed_documents(self, texts: Sequence[str],
@@ -189,8 +197,9 @@ class SentenceTransformersEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         self.warm_up_queries()
-        if self._onnx is not None:
-            return self._onnx.encode(text)
+        onnx = self._onnx
+        if onnx is not None:
+            return onnx.encode(text)
         return self._model.encode(  # type: ignore[union-attr]
             [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )[0].astype(np.float32)

@@ -4,7 +4,24 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
+
+
+class Progress(Protocol):
+    def phase(self, name: str, total: int) -> None: ...
+    def advance(self, n: int = 1) -> None: ...
+    def log(self, message: str) -> None: ...
+
+
+class NullProgress:
+    def phase(self, name: str, total: int) -> None:
+        return None
+
+    def advance(self, n: int = 1) -> None:
+        return None
+
+    def log(self, message: str) -> None:
+        return None
 
 
 class PlainProgress:

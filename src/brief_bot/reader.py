@@ -33,7 +33,7 @@ from .generations import (
 from .glossary import Glossary
 from .keyword import KeywordIndex
 from .sentences import SECTION_LABEL
-from .store import ChromaStore
+from .store import ChromaStore, limit_heap_arenas, release_memory
 from .types import FILTER_KEYS, FilterError, Filters, Passage, Query
 
 # Columns held as one value per row; `forum` is a list per row.
@@ -307,6 +307,7 @@ class LiveIndex:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        limit_heap_arenas()
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._users: dict[int, int] = {}  # id(snapshot) -> questions using it
@@ -327,6 +328,7 @@ class LiveIndex:
 
     def _acquire(self) -> Snapshot:
         pointer = read_pointer(self.settings.index)
+        closed = False
         with self._lock:
             current = self._snapshot
             if current is None or pointer != current.name:
@@ -336,27 +338,35 @@ class LiveIndex:
                                        "`brief-bot index`")
                 fresh = Snapshot(self.settings, generation)
                 if current is not None:
-                    self._retire(current)
+                    closed = self._retire(current)
                 self._snapshot = current = fresh
             self._users[id(current)] = self._users.get(id(current), 0) + 1
-            return current
+        if closed:
+            release_memory()
+        return current
 
     def _release(self, snapshot: Snapshot) -> None:
         with self._lock:
             key = id(snapshot)
             self._users[key] = self._users.get(key, 1) - 1
+            retired = None
             if self._users[key] <= 0:
                 self._users.pop(key, None)
                 retired = self._retired.pop(key, None)
                 if retired is not None:
                     retired.close()
+        if retired is not None:
+            del retired
+            release_memory()
 
-    def _retire(self, snapshot: Snapshot) -> None:
-        """Called with the lock held: close now if idle, else when its last question ends."""
+    def _retire(self, snapshot: Snapshot) -> bool:
+        """Called with the lock held: close now if idle (True), else when its last question
+        ends."""
         if self._users.get(id(snapshot), 0) > 0:
             self._retired[id(snapshot)] = snapshot
-        else:
-            snapshot.close()
+            return False
+        snapshot.close()
+        return True
 
     def close(self) -> None:
         with self._lock:
@@ -366,3 +376,4 @@ class LiveIndex:
             self._snapshot = None
             self._retired.clear()
             self._users.clear()
+        release_memory()

@@ -49,25 +49,43 @@ def unescape(text: str) -> str:
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$")
 _QUOTE = re.compile(r"^>[ \t]?(.*)$")
+_LIST_ITEM = re.compile(r"^([ \t]*)[-*+][ \t]+(.*)$")
+# Slack reads `*x*` as bold and `~x~` as struck through: a document's own asterisks and tildes
+# become look-alikes that Slack leaves alone, so only the composer's bold is markup.
+_LOOK_ALIKES = str.maketrans({"*": "\u2217", "~": "\u223c"})
+
+
+def _inline(line: str) -> str:
+    """`**bold**` as Slack's `*bold*`; every other asterisk and tilde as a look-alike."""
+    parts = _BOLD.split(line)
+    return "".join(f"*{part.translate(_LOOK_ALIKES)}*" if i % 2 else part.translate(_LOOK_ALIKES)
+                   for i, part in enumerate(parts))
 
 
 def to_mrkdwn(text: str) -> str:
     """The answer's light Markdown as Slack mrkdwn, with document text escaped.
 
     Only the composer's own markup survives as markup: `**bold**` and `#` headings become
-    `*bold*`, and a line-leading `>` stays a quote; every other &, < and > is escaped.
+    `*bold*`, list lines (`- item`) become bullets (`•`, `◦` when indented), and a line-leading
+    `>` stays a quote; every other &, < and > is escaped, and other asterisks and tildes
+    cannot start bold or strike-through.
     """
     out = []
     for line in text.split("\n"):
         quote = _QUOTE.match(line)
-        prefix = ""
         if quote:
-            prefix, line = ">", quote.group(1)
+            line = quote.group(1)
         heading = _HEADING.match(line)
         if heading:
             line = f"**{heading.group(1)}**"
-        line = _BOLD.sub(r"*\1*", escape(line))
-        out.append(f"{prefix} {line}".rstrip() if prefix else line)
+        item = _LIST_ITEM.match(line)
+        if item:
+            depth = len(item.group(1).expandtabs(4)) // 2
+            line = "    " * depth + ("◦ " if depth else "• ") + item.group(2)
+        line = _inline(escape(line))
+        if quote:
+            line = f"> {line}".rstrip()
+        out.append(line)
     return "\n".join(out)
 
 
@@ -206,26 +224,29 @@ def section_text(blocks: Sequence[Mapping[str, Any]]) -> str:
 
 
 _LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
+# Slack's bold, italic and strike-through marks at the edges of words (not inside `a_b`).
+_EMPHASIS = re.compile(r"(?<![\w*_~])[*_~]+(?=[^\s*_~])|(?<=[^\s*_~])[*_~]+(?![\w*_~])")
+_QUOTE_MARK = re.compile(r"(?m)^[ \t]*(?:>[ \t]?)+")
 
 
 def clean_text(text: str, bot_user_id: str | None) -> str:
-    """A Slack message as a plain question: the bot's mention removed, other mentions, channels
-    and links shown as their labels, entities decoded, whitespace collapsed."""
+    """A Slack message as a plain question: mentions dropped (a user id is no word of the
+    question, and an unknown word makes the bot doubt its evidence), channels as their names,
+    links as their labels, bold, italic, strike-through, code and quote marks removed,
+    entities decoded, whitespace collapsed."""
 
     def label(match: re.Match[str]) -> str:
         target, name = match.group(1), match.group(2)
-        if target.startswith("@"):
-            if bot_user_id and target[1:] == bot_user_id:
-                return " "
-            return f"@{name or target[1:]}"
+        if target.startswith(("@", "!")):
+            return " "
         if target.startswith("#"):
-            return f"#{name or target[1:]}"
-        if target.startswith("!"):
-            return f"@{name or target[1:].split('^')[0]}"
+            return f" {name} " if name else " "
         return name or target
 
-    text = _LINK.sub(label, text or "")
-    return re.sub(r"\s+", " ", unescape(text)).strip()
+    text = unescape(_LINK.sub(label, text or ""))
+    text = _QUOTE_MARK.sub("", text.replace("`", " "))
+    text = _EMPHASIS.sub("", text)
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def mentions(text: str, user_id: str | None) -> bool:

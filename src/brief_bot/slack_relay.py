@@ -4,9 +4,11 @@
     SLACK_SIGNING_SECRET=... SLACK_BOT_TOKEN=xoxb-... brief-bot slack --http    # Events API
 
 All answering goes through `BriefBot.ask`; this module only decides whether, where and how to
-reply. Every request is acknowledged at once (slack_bolt lazy listeners) and answered after.
-Signature and timestamp checks are slack_bolt's own (`App(signing_secret=...)`). The Web API
-base URL is `settings.slack_api_url`, so the whole relay can run against a stand-in server.
+reply. Every request is acknowledged at once (slack_bolt lazy listeners) and answered after,
+once: event and trigger ids are remembered across restarts (`feedback.SeenStore`). Signatures
+and timestamps are checked in front of slack_bolt (`slack_serve.wsgi_app`) and again by it. The
+Web API base URL is `settings.slack_api_url`, so the whole relay can run against a stand-in
+server.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from .config import Settings
-from .feedback import FeedbackStore
+from .feedback import FeedbackStore, SeenStore
 from .slack_format import (
     APOLOGY,
     USAGE,
@@ -40,7 +42,7 @@ from .slack_format import (
     mentions,
     section_text,
 )
-from .types import Answer
+from .types import Answer, Filters
 
 log = logging.getLogger("brief_bot.slack")
 
@@ -49,12 +51,12 @@ GUEST_CACHE_SECONDS = 600.0
 HISTORY_TURNS = 10
 RATE_LIMITED = ("You're asking faster than I can answer well: the limit is {n} questions a "
                 "minute. Please wait a moment and ask again.")
-NOT_HERE = "I'm not enabled in this channel. Try a direct message, or ask in {where}."
+NOT_HERE = "I'm not enabled in this channel. Try a direct message{where}."
 
 
 class Asker(Protocol):
     def ask(self, question: str, history: Any = (),
-            filters: Mapping[str, Any] | None = None) -> Answer: ...
+            filters: Filters | Mapping[str, Any] | None = None) -> Answer: ...
 
 
 # --- state ------------------------------------------------------------------------------------
@@ -96,7 +98,8 @@ class Relay:
         self.bot = bot
         self.allowed = set(settings.slack_allowed_channels)
         self.internal = set(settings.slack_internal_channels)
-        self.events = TTLSet()
+        # Event ids and /brief trigger ids already handled, across restarts.
+        self.seen = SeenStore(settings.feedback_db)
         self.messages = TTLSet()
         self.votes = TTLSet()
         self.limiter = RateLimiter(settings.slack_rate_per_minute)
@@ -104,6 +107,7 @@ class Relay:
         self.feedback = FeedbackStore(settings.feedback_db)
         self._ask_lock = threading.Lock()
         self._guests: dict[str, tuple[bool, float]] = {}
+        self.signing_secret: str | None = None  # checked in front of slack_bolt (slack_serve)
 
     # ---- policy
 
@@ -128,15 +132,22 @@ class Relay:
         return guest
 
     def filters_for(self, client: WebClient, channel: str, is_dm: bool,
-                    user: str) -> dict[str, Any] | None:
+                    user: str) -> Filters:
         if channel in self.internal:
-            return None
+            return Filters()
         if is_dm and not self.is_guest(client, user):
-            return None
-        return {"audience": "public"}
+            return Filters()
+        return Filters.parse({"audience": "public"})
+
+    def not_here(self) -> str:
+        """Where else to ask: allowed channels, never the internal ones (their ids, and that
+        they exist, are not for everyone)."""
+        public = sorted(self.allowed - self.internal)
+        return NOT_HERE.format(where=", or ask in " + ", ".join(f"<#{c}>" for c in public)
+                               if public else "")
 
     def ask(self, question: str, history: list[dict[str, str]],
-            filters: dict[str, Any] | None) -> Answer:
+            filters: Filters) -> Answer:
         with self._ask_lock:  # one question at a time: the model and stores are shared
             return self.bot.ask(question, history, filters)
 
@@ -251,8 +262,7 @@ class Relay:
         is_dm = _is_dm(channel) or command.get("channel_name") == "directmessage"
         try:
             if not self.channel_allowed(channel, is_dm):
-                where = ", ".join(f"<#{c}>" for c in sorted(self.allowed))
-                respond(response_type="ephemeral", text=NOT_HERE.format(where=where))
+                respond(response_type="ephemeral", text=self.not_here())
                 return
             verdict = self.limiter.check(user)
             if verdict != "ok":
@@ -331,6 +341,19 @@ def _retry_num(req: Any) -> str | None:
     return values[0] if values and values[0] not in ("", "0") else None
 
 
+def _request_key(body: Any) -> str | None:
+    """What makes a request the same request again: an event's id, or the trigger id Slack
+    gives every command invocation and button click."""
+    if not isinstance(body, dict):
+        return None
+    if body.get("event_id"):
+        return f"event:{body['event_id']}"
+    if body.get("trigger_id"):
+        kind = "command" if body.get("command") else str(body.get("type") or "request")
+        return f"{kind}:{body['trigger_id']}"
+    return None
+
+
 def _not_token_skipped(record: logging.LogRecord) -> bool:
     """Hide slack_bolt's start-up warning that SLACK_BOT_TOKEN is unused: our client holds it."""
     return "`token` will be unused" not in record.getMessage()
@@ -356,18 +379,20 @@ def build_app(settings: Settings, *, bot: Asker, client: WebClient | None = None
     app = App(client=client, signing_secret=signing_secret or "", name="brief-bot",
               request_verification_enabled=http, process_before_response=False)
     relay = Relay(settings, bot)
+    relay.signing_secret = signing_secret if http else None
     app._brief_relay = relay  # type: ignore[attr-defined] - for tests and run_relay
 
     @app.middleware
     def drop_repeats(req: Any, body: dict[str, Any], next_: Callable[[], BoltResponse]) -> Any:
-        """Slack redelivers an event it thinks was missed: handle each event id once."""
-        event_id = body.get("event_id") if isinstance(body, dict) else None
-        if event_id and not relay.events.add(str(event_id)):
-            log.info("event %s: repeat delivery (retry %s) dropped", event_id,
-                     _retry_num(req) or "-")
+        """Handle each event, command and click once: Slack redelivers an event it thinks was
+        missed (also to a relay that restarted meanwhile), and a captured signed request can be
+        replayed within the signature's five minutes."""
+        key = _request_key(body)
+        if key and not relay.seen.add(key):
+            log.info("%s: repeat delivery (retry %s) dropped", key, _retry_num(req) or "-")
             return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
-        if event_id and _retry_num(req):
-            log.info("event %s: first seen as Slack retry %s", event_id, _retry_num(req))
+        if key and _retry_num(req):
+            log.info("%s: first seen as Slack retry %s", key, _retry_num(req))
         return next_()
 
     def ack_now(ack: Callable[..., None]) -> None:
