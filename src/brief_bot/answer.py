@@ -249,8 +249,9 @@ class ExtractiveComposer:
             named = ", ".join(f"“{w}”" for w in query.unknown[:4])
             text = f"The briefing material does not cover this: no document mentions {named}."
         elif query is not None and query.dangling:
-            text = ("This reads as a follow-up, but there is no earlier question to follow: "
-                    "please ask it with what it refers to.")
+            text = ("The briefing material does not cover this as asked: it reads as a follow-up, "
+                    "but there is no earlier question to follow. Please ask it with what it "
+                    "refers to.")
         elif query is not None and query.beyond:
             text = (f"The briefing material does not cover this: its documents are dated up to "
                     f"{query.horizon}, before {', '.join(query.beyond)}.")

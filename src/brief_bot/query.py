@@ -81,7 +81,7 @@ _SET_WORDS = re.compile(r"\b(timeline|calendar|schedule|agenda|milestones?|road-
 _NOT_PLURAL = frozenset("""is was has does its this thus us yes less unless across always
 perhaps whereas status process access address progress business congress success news
 analysis basis crisis thesis series means class press chess bus gas plus versus bonus census
-previous various famous serious anonymous""".split())
+previous various famous serious anonymous ones others those these thanks yes""".split())
 _SUBJECTS = frozenset("""who that it he she this bb bb's one who's everyone nobody somebody
 """.split())
 _ABOUT = re.compile(r"\b(?:about|concerning|regarding|on|covering|related\s+to|dealing\s+with|"
