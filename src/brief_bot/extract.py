@@ -45,6 +45,9 @@ def choose(query: Query, passages: Sequence[Passage], stats: TermStats, limit: i
     texts: dict[tuple[int, int], str] = {}
     for p_index, passage in enumerate(passages):
         rank_weight = 1.0 / (1.0 + 0.35 * p_index)
+        # A passage about the period the question names speaks for all its sentences.
+        passage_in_period = query.scoped and mentions_period(
+            f"{passage.section} {passage.text}", query)
         sentences = [x for part in (passage.parts or (passage.text,))
                      for x in split_sentences(part)]
         for position, sentence in enumerate(sentences):
@@ -62,7 +65,8 @@ def choose(query: Query, passages: Sequence[Passage], stats: TermStats, limit: i
             if wanted is not None:
                 shape *= TYPE_BOOST if wanted.search(sentence) else 0.7
             if query.scoped:
-                shape *= 1.5 if mentions_period(sentence, query) else 0.6
+                shape *= 1.5 if mentions_period(sentence, query) else (
+                    1.0 if passage_in_period else 0.6)
             if YES_NO.search(sentence) and not asks_same(query, passage, stats):
                 shape *= 0.3  # a "yes" to another question reads as a yes to this one
             if _FIELDS.search(sentence) and query.kind != "definition":

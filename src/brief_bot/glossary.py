@@ -47,6 +47,10 @@ class Glossary:
             for form in entry.forms:
                 if len(_norm(form)) >= 2:
                     forms.append((_norm(form), entry))
+                    # "Plenipot 2010" is also "the 2010 Plenipot".
+                    dated = re.fullmatch(r"(.+) ((?:19|20)\d\d)", _norm(form))
+                    if dated:
+                        forms.append((f"{dated.group(2)} {dated.group(1)}", entry))
         # Longest forms first so "WCIT-12" wins over "WCIT" where both match.
         forms.sort(key=lambda item: -len(item[0]))
         self._forms = forms
