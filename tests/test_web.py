@@ -381,7 +381,9 @@ def test_login_settings_roles_and_throttle() -> None:
     now[0] += 61
     assert throttle.locked("bob", "10.0.0.1") == 0
     throttle.failed("bob", "10.0.0.3")
+    throttle.failed("bob", "10.0.0.3")
     throttle.succeeded("bob", "10.0.0.3")
+    throttle.failed("bob", "10.0.0.3")  # counted afresh after the success: not locked
     assert throttle.locked("bob", "10.0.0.3") == 0
 
 
@@ -522,12 +524,12 @@ def test_filters_reach_the_bot(server: Server) -> None:
 
     client = client_for(server)
     _, _, data = ask(client, "what are our messages for the plenipot?", agreed_only=True)
-    assert data["filters"] == {"doc_type": "messages", "status": "agreed"}
+    assert data["filters"] == {"doc_type": ["messages"], "status": ["agreed"]}
     assert data["passages"] and all(p["doc_type"] == "messages" and p["status"] == "agreed"
                                     for p in data["passages"])
 
     _, _, data = ask(client, "messages for the plenipot", status=["superseded"])
-    assert data["filters"] == {"status": "superseded"}
+    assert data["filters"] == {"status": ["superseded"]}
     assert data["passages"] and all(p["status"] == "superseded" for p in data["passages"])
 
     forums = {d["source"]: d["forum"] for d in documents(Settings(corpus=server.corpus,
@@ -538,6 +540,12 @@ def test_filters_reach_the_bot(server: Server) -> None:
     _, _, data = ask(client, "openness", doc_type=["glossary", "background"])
     assert data["passages"] and all(p["doc_type"] in ("glossary", "background")
                                     for p in data["passages"])
+
+    # A value typed into a box that is not a document type: said plainly, nothing asked.
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="unknown doc_type 'memo'"):
+        ask(client, "openness", doc_type=["memo"])
 
 
 @pytest.mark.slow
@@ -576,6 +584,7 @@ def test_feedback_is_stored_and_exported(server: Server, tmp_path: Path) -> None
 def test_uploads_are_checked_then_indexed(server: Server, tmp_path: Path) -> None:
     import httpx
     from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
 
     client = client_for(server)
     before = client.predict(api_name="/status")
@@ -623,34 +632,76 @@ def test_uploads_are_checked_then_indexed(server: Server, tmp_path: Path) -> Non
                     "delegations signed the Quillon accord at the closing plenary in Tromso.\n")
     note = upload(handle_file(str(good)))
     assert "uploads/quillon-accord.md" in note and "background" in note
+    assert "draft" in note  # nobody here is an editor
     # The chat keeps answering while the index updates.
     _, _, data = ask(client, WCIT)
     assert not data["abstained"]
-    after = wait_status(client, lambda s: s["job"]["state"] in ("done", "failed")
-                        and s["status"]["generation"] != generation)
+
+    # Names that come out the same, a name of CJK characters only, a fake "agreed messages"
+    # document, and the same name again: every file is kept, under its own name.
+    cjk = tmp_path / "cjk"
+    cjk.mkdir()
+    for name, text in (("会议 2014.md", "# 会议\nThe Vellmark meeting was held in Oslo.\n"),
+                       ("报告 2014.md", "# 报告\nThe Vellmark report was written in Lima.\n"),
+                       ("会议.md", "# 会议\nThe Vellmark minutes were kept in Quito.\n")):
+        (cjk / name).write_text(text, encoding="utf-8")
+        upload(handle_file(str(cjk / name)))
+    fake = tmp_path / "our-agreed-messages.md"
+    fake.write_text(FAKE_AGREED, encoding="utf-8")
+    upload(handle_file(str(fake)))
+    note = upload(handle_file(str(good)))
+    assert "uploads/quillon-accord-2.md" in note and "already taken" in note
+    saved = sorted(p.name for p in (server.corpus / "uploads").iterdir()
+                   if not p.name.endswith(".meta.yaml"))
+    assert saved == sorted(["escape.md", "quillon-accord.md", "quillon-accord-2.md",
+                            "会议_2014.md", "报告_2014.md", "会议.md",
+                            "our-agreed-messages.md"]), saved
+    with pytest.raises(AppError, match="Only an editor"):
+        client.predict("uploads/our-agreed-messages.md", "agreed", api_name="/approve")
+
+    def settled(s: dict) -> bool:
+        pending = s["status"]["changes_since"]["new"] + s["status"]["changes_since"]["changed"]
+        return s["job"]["state"] in ("done", "failed") and not pending
+    after = wait_status(client, lambda s: s["status"]["generation"] != generation and
+                        settled(s))
     assert after["job"]["state"] == "done", after["job"]
-    assert after["job"]["report"]["added"] >= 1
-    sources = {d["source"] for d in after["documents"]}
-    assert {"uploads/quillon-accord.md", "uploads/escape.md"} <= sources
+    status = {d["source"]: d["status"] for d in after["documents"]}
+    assert {f"uploads/{name}" for name in saved} <= set(status)
+    assert {status[f"uploads/{name}"] for name in saved} == {"draft"}
 
     # A new session: in this one a short question would be read as a follow-up to WCIT.
     _, panel, data = ask(client_for(server), "where was the Quillon accord signed?")
     assert not data["abstained"], data["answer"]
     assert "Tromso" in data["answer"]
-    assert data["citations"][0]["source"] == "uploads/quillon-accord.md"
-    assert "uploads/quillon-accord.md" in panel
+    assert data["citations"][0]["source"].startswith("uploads/quillon-accord")
+    assert "uploads/quillon-accord" in panel and "bb-draft" in panel
+    _, _, data = ask(client_for(server), "where were the Vellmark minutes kept?")
+    assert data["citations"] and data["citations"][0]["source"] == "uploads/会议.md"
+    # The fake agreed messages are a draft: not under "agreed messages only".
+    _, _, data = ask(client_for(server), "abolish the Zanzibar protocol", agreed_only=True)
+    assert data["passages"] and not [p for p in data["passages"]
+                                     if p["source"].startswith("uploads/")]
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_login_when_auth_is_set(starter_settings: Settings,
                                 tmp_path_factory: pytest.TempPathFactory) -> None:
+    import httpx
     from gradio_client import Client
 
     base = tmp_path_factory.mktemp("web-auth")
     corpus, index = copy_index(starter_settings, base)
-    srv = start_server(base, corpus, index, BRIEF_BOT_AUTH="alice:s3cret,bob:pw2")
+    srv = start_server(base, corpus, index, BRIEF_BOT_AUTH="alice:s3cret:editor,bob:pw2",
+                       BRIEF_BOT_LOGIN_MAX_FAILURES="3",
+                       BRIEF_BOT_LOGIN_MAX_FAILURES_PER_ADDRESS="6")
     try:
+        # Issue 11: the page before a sign-in embedded the API description (endpoints,
+        # parameters, and the forum and document-type lists).
+        page = httpx.get(srv.url, timeout=10)
+        assert page.status_code == 200 and '"auth_required":true' in page.text.replace(" ", "")
+        for secret in ("named_endpoints", "/ask", "WTPF-13", "CWG-Internet", "roadmap"):
+            assert secret not in page.text, secret
         with pytest.raises(urllib.error.HTTPError) as info:
             urllib.request.urlopen(f"{srv.url}config", timeout=10)
         assert info.value.code == 401
@@ -662,5 +713,25 @@ def test_login_when_auth_is_set(starter_settings: Settings,
         *_, note = client.predict(0, "up", "", api_name="/feedback")
         with sqlite3.connect(srv.feedback_db) as db:
             assert db.execute("SELECT user FROM feedback").fetchall() == [("alice",)]
+        signed_in = httpx.Client(timeout=10)
+        assert signed_in.post(f"{srv.url}login", data={"username": "alice",
+                                                       "password": "s3cret"}).status_code == 200
+        assert "named_endpoints" in signed_in.get(srv.url).text  # the whole page once in
+
+        # Issue 11: no throttling (100 wrong passwords in 0.22 s, then the right one worked).
+        def login(user: str, password: str) -> int:
+            return httpx.post(f"{srv.url}login", data={"username": user, "password": password},
+                              timeout=30).status_code
+
+        started = time.perf_counter()
+        assert [login("bob", f"guess{i}") for i in range(3)] == [400, 400, 400]
+        assert time.perf_counter() - started > 1.5  # 0.25 + 0.5 + 1 s held back
+        assert login("bob", "pw2") == 429  # locked, the right password included
+        assert login("mallory", "x") == 400 and login("eve", "y") == 400
+        # With alice's wrong password above, six failures from this address: locked for all.
+        assert login("alice", "s3cret") == 429
+        log = srv.log.read_text()
+        assert log.count("failed sign-in") == 6 and log.count("sign-in locked") == 2
+        assert "pw2" not in log and "guess" not in log  # passwords never logged
     finally:
         stop_server(srv)

@@ -145,7 +145,8 @@ def build_app(settings: Settings, *, bot: BriefBot | Any | None = None) -> gr.Bl
                     with gr.Group(visible=False, elem_id="bb-approve") as approve_box:
                         gr.Markdown("### Approve an upload\nEditors only: give an uploaded "
                                     "document its status.")
-                        approve_path = gr.Dropdown([], label="Upload", elem_id="bb-approve-path")
+                        approve_path = gr.Dropdown([], label="Upload", elem_id="bb-approve-path",
+                                                   allow_custom_value=True)
                         approve_status = gr.Dropdown(list(APPROVABLE), value="agreed",
                                                      label="Status", elem_id="bb-approve-status")
                         approve_btn = gr.Button("Set status", elem_id="bb-approve-btn")
@@ -231,6 +232,18 @@ def _tune_threads(settings: Settings) -> None:
         os.environ.setdefault("OMP_NUM_THREADS", str(threads))
 
 
+def theme() -> gr.themes.Base:
+    """Gradio's default look, with text and buttons dark enough to read (WCAG AA contrast:
+    the default's grey notes and white-on-orange buttons fall short)."""
+    return gr.themes.Default(font=THEME_FONTS[0], font_mono=THEME_FONTS[1]).set(
+        body_text_color_subdued="*neutral_600", body_text_color_subdued_dark="*neutral_300",
+        button_primary_background_fill="*primary_700",
+        button_primary_background_fill_hover="*primary_800",
+        button_primary_text_color="white", link_text_color="*primary_800",
+        link_text_color_hover="*primary_900", link_text_color_visited="*primary_800",
+        link_text_color_active="*primary_900")
+
+
 def launch(settings: Settings) -> None:
     """Warm the bot, then serve the page on settings.host:settings.port (blocks)."""
     accounts = parse_auth(settings.auth)
@@ -267,7 +280,7 @@ def launch(settings: Settings) -> None:
             max_file_size=int(settings.upload_max_mb * 1024 * 1024), ssr_mode=False,
             pwa=False, mcp_server=False, enable_monitoring=False, run_history=False,
             show_error=True, footer_links=["api", "settings"], inbrowser=False, quiet=False,
-            theme=gr.themes.Default(font=THEME_FONTS[0], font_mono=THEME_FONTS[1]),
+            theme=theme(),
             css=CSS, head=HEAD, app_kwargs={"middleware": middleware})
     finally:
         if hasattr(bot, "close"):

@@ -31,6 +31,9 @@ CSS = """
 #bb-chat-row { align-items: flex-start; }
 #bb-chat-col, #bb-sources-col { flex-wrap: nowrap !important; min-width: 0; }
 #bb-ask-row { align-items: stretch; }
+/* While an answer is composed: Gradio's dots (role=status), said in words too. */
+#bb-chat .message.pending::after { content: "Reading the briefings and composing the answer…";
+  margin-left: .6em; font-size: .9em; color: var(--body-text-color-subdued); }
 
 /* The sources panel: a heading that stays, a list that scrolls inside the panel. */
 #bb-sources { padding: 0; }
@@ -49,13 +52,14 @@ CSS = """
 .bb-source.bb-active { border-left-color: var(--color-accent);
   background: var(--color-accent-soft); }
 .bb-src-head { font-weight: 600; }
-.bb-n { color: #c2410c; }
+.bb-n { color: #9a3412; }
 .bb-src-meta { font-size: .85em; color: var(--body-text-color-subdued); margin: .15em 0 .3em; }
 .bb-src-meta code { font-size: .95em; word-break: break-all; }
 .bb-passage { font-size: .9em; line-height: 1.45; overflow-wrap: anywhere; }
 .bb-passage > :first-child { margin-top: 0; }
 .bb-passage > :last-child { margin-bottom: 0; }
 .bb-passage p, .bb-passage ul, .bb-passage ol { margin: .35em 0; }
+.bb-passage li, .bb-passage td, .bb-passage th { font-size: inherit; line-height: inherit; }
 .bb-passage ul, .bb-passage ol { padding-left: 1.3em; }
 .bb-passage ul { list-style: disc; }
 .bb-passage ol { list-style: decimal; }
@@ -77,7 +81,7 @@ CSS = """
 .bb-stale { background: #fee2e2; color: #7f1d1d; }
 .bb-type { background: transparent; border-color: var(--border-color-primary); font-weight: 400; }
 .bb-internal { background: #ede9fe; color: #4c1d95; }
-a.bb-cite { text-decoration: none; font-weight: 600; cursor: pointer; color: #c2410c; }
+a.bb-cite { text-decoration: none; font-weight: 600; cursor: pointer; color: #9a3412; }
 a.bb-cite:focus-visible { outline: 2px solid var(--color-accent); border-radius: 3px; }
 table.bb-docs { width: 100%; border-collapse: collapse; font-size: .9em; }
 table.bb-docs th, table.bb-docs td { text-align: left; padding: .25em .5em;
@@ -90,7 +94,10 @@ table.bb-docs th, table.bb-docs td { text-align: left; padding: .25em .5em;
 @media (min-width: 768px) {
   #bb-chat-row { flex-wrap: nowrap !important; }
   #bb-sources-col { position: sticky; top: .25rem; align-self: flex-start; }
-  #bb-chat { height: max(16rem, calc(100vh - 23.5rem)) !important; }
+  /* The column fills the window below the tabs; the conversation takes what the filters,
+     their note, the feedback box and the question box leave. */
+  #bb-chat-col { height: max(30rem, calc(100vh - 8.25rem)); }
+  #bb-chat { flex: 1 1 0 !important; min-height: 12rem; height: auto !important; }
   .bb-scroll { max-height: max(12rem, calc(100vh - 12rem)); }
 }
 /* Stacked (a phone): conversation, question box, then the panel, all in one window. */
@@ -111,14 +118,17 @@ table.bb-docs th, table.bb-docs td { text-align: left; padding: .25em .5em;
 # page then brings the panel into view), and move the focus there for keyboard and screen-reader
 # users. A new answer scrolls the panel back to its top, the conversation to the new question,
 # and, on a phone, the page so that the conversation and the panel are both in view.
-HEAD = """
+HEAD = r"""
 <script>
 (function () {
   if (window.__bbPage) return;
   window.__bbPage = true;
   function scrollInside(container, item) {
+    // Below the answer's heading, which sticks to the top of the panel as it scrolls.
+    var group = item.closest("details");
+    var head = group && group.querySelector("summary");
     var top = item.getBoundingClientRect().top - container.getBoundingClientRect().top;
-    container.scrollTop += top - 4;
+    container.scrollTop += top - (head ? head.getBoundingClientRect().height : 0) - 6;
   }
   function panelInView(panel) {
     var box = panel.getBoundingClientRect();
@@ -173,11 +183,20 @@ HEAD = """
     if (chat && col && col.getBoundingClientRect().top >= chat.getBoundingClientRect().bottom) {
       window.scrollTo(0, chat.getBoundingClientRect().top + window.scrollY - 4);
     }
+    document.body.dataset.bbShown = turn;  // for tests: this answer's sources are in view
+  }
+  // Gradio's upload area is named "Click to upload or drop files" but shows other words;
+  // a speech-input user says what they see, so the name is what it shows.
+  function nameUploads() {
+    document.querySelectorAll(".upload-container[aria-label]").forEach(function (el) {
+      var shown = (el.innerText || "").replace(/\s+/g, " ").trim();
+      if (shown && el.getAttribute("aria-label") !== shown) el.setAttribute("aria-label", shown);
+    });
   }
   var pending = null;
   new MutationObserver(function () {
     if (pending) return;
-    pending = setTimeout(function () { pending = null; afterAnswer(); }, 60);
+    pending = setTimeout(function () { pending = null; afterAnswer(); nameUploads(); }, 60);
   }).observe(document.documentElement, {childList: true, subtree: true});
 })();
 </script>

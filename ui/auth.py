@@ -136,9 +136,10 @@ class LoginThrottle:
         return min(MAX_DELAY_SECONDS, FIRST_DELAY_SECONDS * 2 ** max(0, worst - 1))
 
     def succeeded(self, user: str, address: str) -> None:
+        """A sign-in worked: that user's failures are forgotten (the address's are not, or one
+        valid account would let its owner guess at the others without end)."""
         with self._lock:
             self._records.pop(("user", user.lower()), None)
-            self._records.pop(("address", address), None)
 
 
 _API_INFO = re.compile(rb"window\.gradio_api_info\s*=\s*.*?;\s*</script>", re.S)

@@ -56,8 +56,8 @@ def filter_note(forum: Any, doc_type: Any, status: Any, agreed_only: bool) -> st
         parts.append("agreed messages only")
     if not parts:
         return "No filters: answers search all the documents."
-    return (f"**Filters on:** {'; '.join(parts)}. Answers use only matching documents; "
-            "**New conversation** clears them.")
+    return (f"**Filters on:** {'; '.join(parts)} (only matching documents are searched; "
+            "**New conversation** clears them).")
 
 
 def _messages(turns: Sequence[Mapping[str, Any]], question: str,

@@ -68,8 +68,8 @@ def anchor(turn: int, n: int) -> str:
 def answer_markdown(text: str, turn: int, cited: Iterable[int] | Mapping[int, str]) -> str:
     """The answer as safe Markdown, each `[n]` of a cited source a link to its passage.
 
-    `cited` is the citation numbers, or a mapping of each to its document title (read out by
-    screen readers as "source n: title")."""
+    `cited` is the citation numbers, or a mapping of each to its document title (the link's
+    title: "source n: title")."""
     titles = dict(cited) if isinstance(cited, Mapping) else dict.fromkeys(cited, "")
     out = safe_markdown(text)
 
@@ -77,9 +77,11 @@ def answer_markdown(text: str, turn: int, cited: Iterable[int] | Mapping[int, st
         n = int(match.group(1))
         if n not in titles:
             return match.group(0)
+        # A title (the chat's sanitiser keeps it, not aria-label): a tooltip, and what a
+        # screen reader says after "[1], link".
         label = f"source {n}" + (f": {titles[n]}" if titles[n] else "")
         return (f'<a href="#{anchor(turn, n)}" class="bb-cite" data-n="{n}" '
-                f'aria-label="{esc(label)}">[{n}]</a>')
+                f'title="{esc(label)}">[{n}]</a>')
 
     return _CITATION.sub(link, out)
 
