@@ -35,7 +35,7 @@ import pytest
 
 from brief_bot.config import Settings
 
-from .test_web import Server, start_server, stop_server
+from .test_web import BRIEF_BOT, Server, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -104,8 +104,6 @@ LONG_SOURCES = [
 @pytest.fixture(scope="module")
 def server(starter_settings: Settings, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[Server]:
-    from brief_bot.index import update
-
     base = tmp_path_factory.mktemp("browser")
     corpus, index = base / "corpus", base / "indexes"
     shutil.copytree(starter_settings.corpus, corpus)
@@ -114,8 +112,12 @@ def server(starter_settings: Settings, tmp_path_factory: pytest.TempPathFactory
     notes.mkdir()
     (notes / "glimmerfen-inspection.txt").write_text(PAYLOAD_DOC, encoding="utf-8")
     (notes / "glimmerfen-inspection.txt.meta.yaml").write_text(PAYLOAD_META, encoding="utf-8")
-    report = update(Settings(corpus=corpus, index=index))
-    assert report.added == 1 and not report.skipped, report
+    # In a process of its own, as a cron job would.
+    done = subprocess.run([str(BRIEF_BOT), "index", "--corpus", str(corpus), "--index",
+                           str(index), "--json"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["added"] == 1 and not report["skipped"], report
     srv = start_server(base, corpus, index, BRIEF_BOT_STALE_BEFORE="2012-01-01")
     try:
         yield srv
@@ -189,17 +191,22 @@ def last_answer(page):
 
 
 def choose_file(page, component: str, path: Path) -> None:
-    """Put a file in a Gradio File component and wait until it shows as uploaded."""
-    shown = (f"() => document.querySelector('{component}').innerText.includes('{path.name}')")
-    for attempt in range(3):
-        page.set_input_files(f"{component} input[type=file]", str(path))
-        try:
-            page.wait_for_function(shown, timeout=20_000)
-            return
-        except Exception:
-            shot(page, f"browser-upload-retry-{attempt}")
-            print("upload not shown yet; console:", page.console_messages[-10:])
-    raise AssertionError(f"{path.name} never showed in {component}")
+    """Put a file in a Gradio File component and wait until it shows as uploaded (once: a
+    second try would add the file twice, and the page would keep both, the second as -2)."""
+    page.set_input_files(f"{component} input[type=file]", str(path))
+    try:
+        page.wait_for_function(f"() => document.querySelector('{component}').innerText"
+                               f".includes('{path.name}')", timeout=90_000)
+    except Exception:
+        shot(page, "browser-upload-not-shown")
+        raise AssertionError(f"{path.name} never showed in {component}; console: "
+                             f"{page.console_messages[-10:]}") from None
+
+
+def new_conversation(page) -> None:
+    page.click("#bb-new")
+    page.wait_for_function("() => !document.querySelector('#bb-sources details.bb-turn') && "
+                           "!document.querySelector('#bb-chat [data-testid=\"bot\"]')")
 
 
 # What is on screen: boxes, and what a click at a point would hit (so covered is not "visible").
@@ -410,6 +417,37 @@ def test_working_indicator_keyboard_and_accessibility(server: Server, browser) -
 
 
 @pytest.mark.timeout(300)
+def test_script_payload_and_links_are_shown_as_text(server: Server, browser_page) -> None:
+    # Before the upload test: a document added by one index update has been seen to drop out
+    # of search after the next update (an index-stage bug, reported to the lead).
+    page = browser_page
+    ask(page, "What did the Glimmerfen inspection record in the comment field?")
+    answer = last_answer(page)
+    page.wait_for_timeout(500)  # let any injected handler fire, if one got through
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert SCRIPT in answer.inner_text() or IMG in answer.inner_text()
+    panel = page.locator("#bb-sources details[open]")
+    panel_text = panel.inner_text()
+    assert SCRIPT in panel_text and IMG in panel_text  # title and passage, as text
+    assert "https://glimmerfen.example/form" in panel_text
+    assert "stale" in panel_text and "draft" in panel_text
+    assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
+    assert page.evaluate(
+        "[...document.scripts].filter(s => s.text.includes('__xss')).length") == 0
+    # Issue 11: bare URLs and a neutralised image's target became live outside links.
+    links = page.evaluate("() => [...document.querySelectorAll('#bb-chat a, #bb-sources a')]"
+                          ".map(a => a.getAttribute('href'))")
+    assert links and all(h.startswith("#src-") for h in links), links
+    assert "glimmerfen.example" in answer.inner_text()
+    # Open every cited passage too; still nothing runs.
+    for link in answer.locator("a.bb-cite").all():
+        link.click()
+    page.wait_for_timeout(300)
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    shot(page, "browser-payload", full_page=True)
+
+
+@pytest.mark.timeout(300)
 def test_ask_cite_feedback_upload_and_answer(server: Server, browser_page) -> None:
     page = browser_page
     ask(page, "how was the WCIT internet resolution adopted?")
@@ -469,8 +507,12 @@ def test_ask_cite_feedback_upload_and_answer(server: Server, browser_page) -> No
     assert "uploads/zorblat-protocol.md" in page.locator("#bb-docs").inner_text()
     shot(page, "upload-indexed")
 
-    # Back in the chat, the new document answers.
+    # Back in the chat, the new document answers. No filter set itself while the index was
+    # polled and refreshed (the status dropdown once picked its first choice, "agreed").
     page.click("button[role=tab]:has-text('Chat')")
+    for control in ("#bb-forum", "#bb-type", "#bb-status"):
+        chosen = page.locator(control).inner_text().split("\n")[1:]
+        assert not [c for c in chosen if c.strip()], (control, chosen)
     ask(page, "In which city and year was the Zorblat protocol agreed?")
     answer = last_answer(page)
     assert "Reykjavik" in answer.inner_text() and "[1]" in answer.inner_text()
@@ -478,42 +520,6 @@ def test_ask_cite_feedback_upload_and_answer(server: Server, browser_page) -> No
     assert "uploads/zorblat-protocol.md" in sources and "draft" in sources
     shot(page, "browser-chat", full_page=True)
     assert page.outside_requests == []  # no CDN, no analytics
-
-
-@pytest.mark.timeout(300)
-def test_script_payload_and_links_are_shown_as_text(server: Server, browser_page) -> None:
-    page = browser_page
-    page.click("button[role=tab]:has-text('Chat')")
-    # No filter set itself while the index was polled and refreshed after the upload (the
-    # status dropdown once picked its first choice, "agreed", on its own).
-    for control in ("#bb-forum", "#bb-type", "#bb-status"):
-        chosen = page.locator(control).inner_text().split("\n")[1:]
-        assert not [c for c in chosen if c.strip()], (control, chosen)
-    page.click("#bb-new")
-    ask(page, "What did the Glimmerfen inspection record in the comment field?")
-    answer = last_answer(page)
-    page.wait_for_timeout(500)  # let any injected handler fire, if one got through
-    assert page.evaluate("typeof window.__xss") == "undefined"
-    assert SCRIPT in answer.inner_text() or IMG in answer.inner_text()
-    panel = page.locator("#bb-sources details[open]")
-    panel_text = panel.inner_text()
-    assert SCRIPT in panel_text and IMG in panel_text  # title and passage, as text
-    assert "https://glimmerfen.example/form" in panel_text
-    assert "stale" in panel_text and "draft" in panel_text
-    assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
-    assert page.evaluate(
-        "[...document.scripts].filter(s => s.text.includes('__xss')).length") == 0
-    # Issue 11: bare URLs and a neutralised image's target became live outside links.
-    links = page.evaluate("() => [...document.querySelectorAll('#bb-chat a, #bb-sources a')]"
-                          ".map(a => a.getAttribute('href'))")
-    assert links and all(h.startswith("#src-") for h in links), links
-    assert "glimmerfen.example" in answer.inner_text()
-    # Open every cited passage too; still nothing runs.
-    for link in answer.locator("a.bb-cite").all():
-        link.click()
-    page.wait_for_timeout(300)
-    assert page.evaluate("typeof window.__xss") == "undefined"
-    shot(page, "browser-payload", full_page=True)
 
 
 @pytest.mark.timeout(300)
@@ -535,8 +541,7 @@ def test_first_visit_examples_agreed_switch_and_new_conversation(server: Server,
         assert paths and set(paths) == {"strategy/agreed-messages.md"}
 
         # Issue 12: "New conversation" kept the filters, so the next question ran filtered.
-        page.click("#bb-new")
-        page.wait_for_function("() => !document.querySelector('#bb-chat [data-testid=\"bot\"]')")
+        new_conversation(page)
         page.wait_for_function("() => !document.querySelector('#bb-agreed input').checked")
         assert "No filters" in page.locator("#bb-filter-note").inner_text()
         ask(page, "what should we say about openness of ITU documents?")

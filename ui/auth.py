@@ -258,7 +258,8 @@ class LoginGuard:
         await self.app(scope, receive, capture)
         if start is None:
             return
-        body = _API_INFO.sub(b"window.gradio_api_info = {};</script>", b"".join(chunks))
+        body = _API_INFO.sub(b'window.gradio_api_info = {"named_endpoints": {}, '
+                             b'"unnamed_endpoints": {}};</script>', b"".join(chunks))
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         if scope.get("method") != "HEAD":
             headers.append((b"content-length", str(len(body)).encode()))

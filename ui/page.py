@@ -131,6 +131,7 @@ class Page:
             "answer_md": render.answer_markdown(answer.text, turn,
                                                 {c.n: c.title for c in answer.citations}),
         })
+        turns[-1]["sources_html"] = render.turn_sources(turn, turns[-1], stale)
         data = {**answer.to_dict(), "filters": filters.to_dict(), "turn": turn}
         return chat_messages(turns), render.sources_html(turns, stale), turns, data
 

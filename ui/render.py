@@ -202,6 +202,20 @@ def _panel(body: str) -> str:
             f'aria-label="Cited passages, newest answer first">{body}</div></section>')
 
 
+def turn_sources(turn: int, t: Mapping[str, Any], stale_before: date | None) -> str:
+    """One answer's part of the panel (kept with the turn: the panel is sent whole after each
+    answer, and rendering every earlier passage's Markdown again each time costs)."""
+    citations = t.get("citations") or []
+    if citations:
+        items = "".join(source_item(turn, c, t.get("passages") or [], stale_before)
+                        for c in citations)
+        return f'<ol class="bb-source-list">{items}</ol>'
+    if t.get("abstained"):
+        return ('<p class="bb-none">No passage answers this; the answer names the closest '
+                'documents.</p>')
+    return '<p class="bb-none">No sources cited.</p>'
+
+
 def sources_html(turns: Sequence[Mapping[str, Any]], stale_before: date | None) -> str:
     """The sources panel: the newest answer's cited passages open, earlier ones folded."""
     if not turns:
@@ -212,16 +226,7 @@ def sources_html(turns: Sequence[Mapping[str, Any]], stale_before: date | None) 
     first = max(0, len(turns) - MAX_SOURCE_TURNS)
     for turn in range(last, first - 1, -1):
         t = turns[turn]
-        citations = t.get("citations") or []
-        if citations:
-            items = "".join(source_item(turn, c, t.get("passages") or [], stale_before)
-                            for c in citations)
-            body = f'<ol class="bb-source-list">{items}</ol>'
-        elif t.get("abstained"):
-            body = ('<p class="bb-none">No passage answers this; the answer names the closest '
-                    'documents.</p>')
-        else:
-            body = '<p class="bb-none">No sources cited.</p>'
+        body = t.get("sources_html") or turn_sources(turn, t, stale_before)
         opened = " open" if turn == last else ""
         blocks.append(
             f'<details class="bb-turn" id="turn-{turn}"{opened}><summary>'
