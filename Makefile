@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	@echo "==> Serving the chat page at http://127.0.0.1:7860 (the first time, the index is built first: about a minute)."
+	@echo "==> Serving the chat page on http://127.0.0.1:7860 (or BRIEF_BOT_HOST/PORT); the first time, the index is built first (about a minute)."
 	@echo "==> This stays in the foreground; press Ctrl-C to stop it."
 	.venv/bin/brief-bot serve
 

@@ -716,6 +716,11 @@ def test_login_when_auth_is_set(starter_settings: Settings,
         *_, note = client.predict(0, "up", "", api_name="/feedback")
         with sqlite3.connect(srv.feedback_db) as db:
             assert db.execute("SELECT user FROM feedback").fetchall() == [("alice",)]
+        # alice is an editor: past the role check, the upload she names must exist.
+        from gradio_client.exceptions import AppError
+
+        with pytest.raises(AppError, match="no such upload"):
+            client.predict("uploads/nothing.md", "agreed", api_name="/approve")
         signed_in = httpx.Client(timeout=10)
         assert signed_in.post(f"{srv.url}login", data={"username": "alice",
                                                        "password": "s3cret"}).status_code == 200

@@ -196,7 +196,7 @@ def build_app(settings: Settings, *, bot: BriefBot | Any | None = None) -> gr.Bl
                   api_visibility="private", queue=False, show_progress="hidden")
         refresh_inputs = [forum, doc_type, status, shown_facets, uploads]
         refresh_outputs = [status_box, docs_box, forum, doc_type, status, timer, shown_facets,
-                           upload_note]
+                           upload_note, approve_path]
         for trigger in (refresh_btn.click, docs_tab.select, timer.tick):
             trigger(page.refresh, refresh_inputs, refresh_outputs, api_visibility="private",
                     show_progress="hidden", concurrency_id="refresh", concurrency_limit=1)

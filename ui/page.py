@@ -259,7 +259,8 @@ class Page:
                 "documents": index_stage.documents(self.settings)}
 
     def refresh(self, forum: Any, doc_type: Any, status: Any,
-                shown: dict[str, list[str]] | None, uploads: dict[str, Any] | None):
+                shown: dict[str, list[str]] | None, uploads: dict[str, Any] | None,
+                request: gr.Request):
         """Index status, documents and the upload note; new filter choices only when the index
         brought some.
 
@@ -274,9 +275,11 @@ class Page:
                    if shown is None or shown.get(k) != facets[k] else gr.update()
                    for k in FACETS]
         note = self.upload_note(uploads, data) if uploads else gr.update()
+        approvable = (gr.update(choices=list_uploads(self.settings))
+                      if self.is_editor(request) else gr.update())
         return (render.status_html(data["status"], data["job"], data["error"]),
                 render.documents_html(data["documents"], stale), *updates,
-                gr.Timer(active=self.job.running), facets, note)
+                gr.Timer(active=self.job.running), facets, note, approvable)
 
     def upload_note(self, uploads: Mapping[str, Any], data: Mapping[str, Any]) -> str:
         """What became of this visitor's last uploads: indexing, indexed, or skipped and why."""
