@@ -267,6 +267,15 @@ def test_passages_render_as_markdown_with_the_quote_marked() -> None:
     html = render.passage_html(text, "- **WCITleaks (2012).** The site published leaked "
                                      "drafts.\n- **Statements.**")
     assert html.count("<li>") == 2 and html.count("<mark") >= 2
+    # Every sentence the answer took from the passage is marked, not only the citation's quote.
+    answer = ("Groups wrote letters:\n- **Statements.** Groups wrote open letters. [1]\n"
+              "From **X**:\n\n> We ask for open documents. [1] Elsewhere. [2]")
+    assert render.cited_lines(answer) == {
+        1: ["Groups wrote letters:", "**Statements.** Groups wrote open letters.",
+            "From **X**:", "We ask for open documents."], 2: ["Elsewhere."]}
+    html = render.passage_html(text, ["WCITleaks (2012).", *render.cited_lines(answer)[1]])
+    assert html.count('<mark class="bb-quote">') == 4, html  # 2 + "Groups wrote..." + quote
+    assert "<blockquote>\n<p><mark" in html and "We ask" in html
     # The answer's block quotes stay block quotes.
     md = render.answer_markdown("From **X**:\n\n> Quoted agreed text. [1]", 0, [1])
     assert "\n> Quoted agreed text." in md

@@ -122,9 +122,13 @@ class Page:
         answer = self.bot.ask(question, plain_history(turns), filters or None)
         turn = len(turns)
         cited = {c.chunk_id for c in answer.citations}
+        lines = render.cited_lines(answer.text)
         turns.append({
             "question": question, "answer": answer.text, "abstained": answer.abstained,
-            "citations": [c.to_dict() for c in answer.citations],
+            # Each citation's quote, and every sentence the answer took from its passage, are
+            # marked in the panel.
+            "citations": [{**c.to_dict(), "quotes": [c.quote, *lines.get(c.n, [])]}
+                          for c in answer.citations],
             "passages": [p.to_dict() for p in answer.passages if p.chunk_id in cited],
             "sources": list(dict.fromkeys(c.source for c in answer.citations)),
             "question_md": render.question_markdown(question),

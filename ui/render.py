@@ -146,24 +146,50 @@ def _quote_span(text: str, quote: str) -> tuple[int, int] | None:
 
 
 def _mark(rendered: str) -> str:
-    """Turn the quote's start and end marks into <mark> around each run of text between them
-    (the quote may cross tags, even blocks, so one element could not hold it)."""
-    a = rendered.find(_OPEN)
-    b = rendered.find(_CLOSE, a + 1)
-    if a < 0 or b < 0:
-        return rendered.replace(_OPEN, "").replace(_CLOSE, "")
-    pieces = _TAG.split(rendered[a + 1:b])
-    marked = "".join(p if i % 2 or not p.strip() else f'<mark class="bb-quote">{p}</mark>'
-                     for i, p in enumerate(pieces))
-    return rendered[:a] + marked + rendered[b + 1:]
+    """Turn each quote's start and end marks into <mark> around each run of text between them
+    (a quote may cross tags, even blocks, so one element could not hold it)."""
+    out, pos = [], 0
+    while True:
+        a = rendered.find(_OPEN, pos)
+        b = rendered.find(_CLOSE, a + 1) if a >= 0 else -1
+        if a < 0 or b < 0:
+            out.append(rendered[pos:])
+            break
+        pieces = _TAG.split(rendered[a + 1:b])
+        out.append(rendered[pos:a])
+        out.append("".join(p if i % 2 or not p.strip() else f'<mark class="bb-quote">{p}</mark>'
+                           for i, p in enumerate(pieces)))
+        pos = b + 1
+    return "".join(out).replace(_OPEN, "").replace(_CLOSE, "")
 
 
-def passage_html(text: str, quote: str) -> str:
-    """The passage rendered as safe Markdown, with the quoted sentence marked."""
+def cited_lines(answer: str) -> dict[int, list[str]]:
+    """For each citation number, the lines of the answer that end at an `[n]`: the sentences
+    the answer took from that passage (list and quote markers dropped)."""
+    cited: dict[int, list[str]] = {}
+    last = 0
+    for match in _CITATION.finditer(answer or ""):
+        segment, last = answer[last:match.start()], match.end()
+        for line in segment.splitlines():
+            line = line[_BLOCK_MARKERS.match(line).end():].strip()  # type: ignore[union-attr]
+            if line:
+                cited.setdefault(int(match.group(1)), []).append(line)
+    return cited
+
+
+def passage_html(text: str, quotes: str | Sequence[str]) -> str:
+    """The passage rendered as safe Markdown, with the quoted sentences marked (those that
+    are found in it; the others, such as an answer's lead-in line, are left out)."""
     text = (text or "").replace(_OPEN, "").replace(_CLOSE, "")
-    span = _quote_span(text, quote)
-    if span:
-        start, end = span
+    spans = sorted(span for q in ([quotes] if isinstance(quotes, str) else quotes)
+                   if (span := _quote_span(text, q)))
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in reversed(merged):
         text = text[:start] + _OPEN + text[start:end] + _CLOSE + text[end:]
     return _mark(_PASSAGE_MD.render(text))
 
@@ -190,7 +216,8 @@ def source_item(turn: int, citation: Mapping[str, Any], passages: Sequence[Mappi
         f'<div class="bb-src-head"><span class="bb-n">[{n}]</span> '
         f'<span class="bb-title">{esc(citation.get("title", ""))}</span> {marks}</div>'
         f'<div class="bb-src-meta">{" · ".join(where)}</div>'
-        f'<div class="bb-passage">{passage_html(text, citation.get("quote", ""))}</div></li>'
+        f'<div class="bb-passage">'
+        f'{passage_html(text, citation.get("quotes") or citation.get("quote", ""))}</div></li>'
     )
 
 
