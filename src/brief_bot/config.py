@@ -141,7 +141,13 @@ class Settings(BaseSettings):
     web_workers: int = Field(2, ge=0, description="Processes answering the page's questions "
                              "(answering holds the GIL: one process uses about one core); 0 "
                              "answers in the page's own process.")
-    auth: str | None = Field(None, description="user:password pairs, comma separated.")
+    auth: str | None = Field(None, description="user:password pairs, comma separated; "
+                             "user:password:editor for an editor (may approve uploads).")
+    login_max_failures: int = Field(5, ge=1, description="Failed sign-ins for one user name "
+                                    "before it is locked out for login_lockout_seconds.")
+    login_max_failures_per_address: int = Field(20, ge=1, description="Failed sign-ins from "
+                                                "one address (any user) before it is locked out.")
+    login_lockout_seconds: float = Field(900.0, ge=0, description="How long a lockout lasts.")
 
     # --- Slack ----------------------------------------------------------------------------
     slack_api_url: str = "https://slack.com/api/"
