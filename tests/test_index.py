@@ -329,3 +329,30 @@ def test_replaced_generations_are_closed_once_no_question_uses_them(
             assert retriever.search(snapshot, "Council meets", k=1)
     assert _deleted_index_files(settings.index) == []
     live.close()
+
+
+def test_readers_never_write_to_the_generation_they_read(tiny_settings: Settings,
+                                                          hashing: HashingEmbedder) -> None:
+    """Chroma writes to its folder even when it only reads; a reader that opened the shared
+    folder could race another reader or a writer copying it (a document added by an update
+    went missing from a page's answers now and then). Each reader opens its own copy."""
+    import hashlib
+
+    from brief_bot.reader import READERS
+
+    report = update(tiny_settings, embedder=hashing)
+    gen = tiny_settings.index / str(report.generation)
+
+    def digest() -> dict[str, str]:
+        return {str(p.relative_to(gen / "chroma")): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted((gen / "chroma").rglob("*")) if p.is_file()}
+
+    before = digest()
+    live = LiveIndex(tiny_settings)
+    retriever = HybridRetriever(settings=tiny_settings, embedder=hashing)
+    with live.use() as snapshot:
+        assert retriever.search(snapshot, "signed ITRs", k=3)
+        assert len(list((gen / READERS).iterdir())) == 1
+    live.close()
+    assert digest() == before
+    assert not any((gen / READERS).iterdir())  # the copy goes with the snapshot

@@ -522,7 +522,9 @@ def test_ask_gives_a_cited_answer_and_follow_up(server: Server) -> None:
     # A follow-up in the same session is asked with the conversation so far.
     chat, sources, data = ask(client, "and who did not sign?")
     assert data["turn"] == 1 and len(chat) == 4
-    assert any(c["source"] == "briefings/wcit-12-itrs.md" for c in data["citations"])
+    # Either WCIT document answers it (the briefing or the lessons report).
+    assert any("wcit" in c["source"] for c in data["citations"]), data["citations"]
+    assert "United States" in data["answer"]
     assert 'id="src-1-1"' in sources and 'id="src-0-1"' in sources
 
 
@@ -573,9 +575,11 @@ def test_feedback_is_stored_and_exported(server: Server, tmp_path: Path) -> None
     with sqlite3.connect(server.feedback_db) as db:
         rows = db.execute("SELECT vote, comment, question, answer, sources, channel FROM "
                           "feedback WHERE question = ? ORDER BY id", (WCIT,)).fetchall()
-    assert rows[-2:] == [
-        (-1, "Say who chaired it.", WCIT, data["answer"], '["briefings/wcit-12-itrs.md"]', "web"),
-        (1, "", WCIT, data["answer"], '["briefings/wcit-12-itrs.md"]', "web")]
+    # The sources stored are the answer's cited documents, in citation order.
+    cited = json.dumps(list(dict.fromkeys(c["source"] for c in data["citations"])))
+    assert cited.startswith('["briefings/wcit-12-itrs.md"')
+    assert rows[-2:] == [(-1, "Say who chaired it.", WCIT, data["answer"], cited, "web"),
+                         (1, "", WCIT, data["answer"], cited, "web")]
 
     out = tmp_path / "feedback.csv"
     env = {**os.environ, "BRIEF_BOT_FEEDBACK_DB": str(server.feedback_db)}
@@ -585,7 +589,7 @@ def test_feedback_is_stored_and_exported(server: Server, tmp_path: Path) -> None
         exported = [r for r in csv.DictReader(fh) if r["question"] == WCIT]
     assert [(r["vote"], r["comment"], r["channel"]) for r in exported[-2:]] == [
         ("-1", "Say who chaired it.", "web"), ("1", "", "web")]
-    assert json.loads(exported[-1]["sources"]) == ["briefings/wcit-12-itrs.md"]
+    assert json.loads(exported[-1]["sources"]) == json.loads(cited)
 
 
 @pytest.mark.slow

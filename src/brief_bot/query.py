@@ -265,11 +265,13 @@ _PAST = re.compile(r"\b(did|was|were|had|happened|decided|agreed|adopted|elected
 UNKNOWN_SHARE = 0.3
 # In a small index a word's absence says little (the starter corpus has 329 chunks).
 UNSEEN_MIN_CHUNKS = 100
-# Verbs that say how something went, not what it is about: "who *won* the election" is about
-# the election even where no document says "won". Only the unseen-word test skips them.
-GENERIC_VERBS = frozenset("""win won winner lose lost becom becam begin began start end got went
+# Words that say how something went or what kind of answer is wanted, not what the question is
+# about: "who *won* the election", "in which *city* was it agreed". Only the unseen-word test
+# skips them (stems).
+NOT_SUBJECTS = frozenset("""win won winner lose lost becom becam begin began start end got went
 took made gave told thought knew tri seem kept held meant ran show turn led lead chose chosen
-pick pass agre decid call ask""".split())
+pick pass agre decid call ask citi town countri place venu date day month year time number name
+person peopl percentag proport share""".split())
 
 
 def unknown_words(terms: Mapping[str, float], question: str,
@@ -280,7 +282,7 @@ def unknown_words(terms: Mapping[str, float], question: str,
     unseen word is more often a paraphrase ("shortlisted" for "considered") than its subject;
     in a short one ("the wifi password at ITU headquarters") it is the subject."""
     unseen = [t for t in terms if vocabulary.df(t) == 0 and not t.isdigit() and len(t) > 1
-              and t not in GENERIC_VERBS and vocabulary.near(t) is None] \
+              and t not in NOT_SUBJECTS and vocabulary.near(t) is None] \
         if vocabulary.size >= UNSEEN_MIN_CHUNKS else []
     total = sum(terms.values()) or 1.0
     missing = unseen if sum(terms[t] for t in unseen) / total >= UNKNOWN_SHARE else []

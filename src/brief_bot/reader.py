@@ -10,10 +10,14 @@ Nothing here writes: the writer is `index.update`.
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,9 +37,11 @@ from .generations import (
 from .glossary import Glossary
 from .keyword import KeywordIndex
 from .sentences import SECTION_LABEL
-from .store import ChromaStore, limit_heap_arenas, release_memory
+from .store import ChromaStore, limit_heap_arenas, local_client, release_memory
 from .types import FILTER_KEYS, FilterError, Filters, Passage, Query
 
+# Inside a generation: each reading process's own copy of its vector store.
+READERS = "readers"
 # Columns held as one value per row; `forum` is a list per row.
 _SCALAR_KEYS = ("doc_type", "status", "audience", "source")
 
@@ -99,11 +105,13 @@ class Snapshot:
         if not (self.path / CHUNKS).is_file():
             raise IndexStateError(f"index generation {self.path} is incomplete; "
                                   "run `brief-bot index --rebuild`")
+        self._private: Path | None = None
         try:
             self.rows = read_chunks(self.path)
             self.keyword = KeywordIndex.load(self.path / "keyword")
-            self.store: ChromaStore = open_store(settings, self.path, generation.collection)
+            self.store: ChromaStore = self._open_store(settings, generation)
         except Exception as exc:  # noqa: BLE001 - any damage below reads the same to a user
+            self._drop_private()
             if settings.chroma_url and "connect" in str(exc).lower():
                 raise IndexStateError(f"cannot reach the Chroma server at {settings.chroma_url}"
                                       f" ({type(exc).__name__})") from None
@@ -254,8 +262,28 @@ class Snapshot:
         `mentions` searches, the section labels."""
         _ = self.outline, self._lower_text, self._labels
 
+    def _open_store(self, settings: Settings, generation: Generation) -> ChromaStore:
+        """The generation's vectors, for this process alone. Chroma writes to its folder even
+        when it only reads (it settles its log and rewrites index files on open), and its
+        embedded store is not made to be shared between processes: answering processes that
+        opened one folder at once, or a writer copying it meanwhile, have lost vectors. So each
+        process reads its own copy of the folder the writer finished, under the generation
+        (pruned with it); in server mode the server is the one process."""
+        if settings.chroma_url:
+            return open_store(settings, generation.path, generation.collection)
+        private = generation.path / READERS / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._private = private
+        shutil.copytree(generation.path / "chroma", private / "chroma")
+        return ChromaStore(local_client(private / "chroma"), generation.collection)
+
+    def _drop_private(self) -> None:
+        if self._private is not None:
+            shutil.rmtree(self._private, ignore_errors=True)
+            self._private = None
+
     def close(self) -> None:
         self.store.close()
+        self._drop_private()
 
 
 def _as_set(value: Any) -> frozenset[str]:
