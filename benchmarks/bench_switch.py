@@ -21,7 +21,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_web import QUESTIONS, free_port, wait_http
-from common import ROOT
+from common import ROOT, stop_group
 
 
 def children(pid: int) -> list[int]:
@@ -175,12 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         for client in _clients:
             with contextlib.suppress(Exception):
                 client.close()
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_group(server, timeout=20)
         log.close()
         shutil.rmtree(tmp, ignore_errors=True)
 

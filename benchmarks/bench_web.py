@@ -19,7 +19,6 @@ import json
 import os
 import resource
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -30,7 +29,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from common import ROOT, percentile
+from common import ROOT, percentile, stop_group
 
 QUESTIONS = [
     "how was the WCIT internet resolution adopted?",
@@ -198,12 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         result["first_answer_s"] = first_answer
     finally:
         if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+            stop_group(server, timeout=15)
         tmp.cleanup()
     if args.json:
         print(json.dumps(result))

@@ -88,3 +88,16 @@ def first_rank(sources: list[str], expected: Iterable[str], k: int) -> int | Non
     """1-based rank of the first expected source among the top k, or None."""
     wanted = set(expected)
     return next((i for i, s in enumerate(sources[:k], 1) if s in wanted), None)
+
+
+def stop_group(process: subprocess.Popen[Any], timeout: float = 20.0) -> None:
+    """End a server started in its own process group: SIGTERM, then SIGKILL if it lingers."""
+    import os
+    import signal
+
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
