@@ -209,8 +209,8 @@ class ExtractiveComposer:
         shown_items: set[str] = set()
         for sentence in chosen:
             passage = passages[sentence.passage]
-            if sentence.text.strip() in shown_items:
-                continue
+            if any(plain(sentence.text) in item for item in shown_items):
+                continue  # already shown as an item of a list a sentence led into
             n = cite.number(passage, sentence.text)
             shown = plain(sentence.text)
             if YES_NO.search(shown) and "?" in passage.section:
@@ -223,7 +223,7 @@ class ExtractiveComposer:
                 paragraph = []
                 marker = "1." if re.match(r"\s*\d", items[0]) else "-"
                 for i, item in enumerate(items[:MAX_LIST_ITEMS], start=1):
-                    shown_items.add(item.strip())
+                    shown_items.add(plain(item))
                     label = f"{i}." if marker == "1." else "-"
                     lines.append(f"{label} {plain(item)} [{n}]")
         if paragraph:

@@ -43,6 +43,7 @@ def choose(query: Query, passages: Sequence[Passage], stats: TermStats, limit: i
     wanted = GIVES.get(query.kind or "")
     candidates: list[Sentence] = []
     texts: dict[tuple[int, int], str] = {}
+    own: set[tuple[int, int]] = set()
     for p_index, passage in enumerate(passages):
         rank_weight = 1.0 / (1.0 + 0.35 * p_index)
         # A passage about the period the question names speaks for all its sentences.
@@ -53,9 +54,13 @@ def choose(query: Query, passages: Sequence[Passage], stats: TermStats, limit: i
         for position, sentence in enumerate(sentences):
             texts[(p_index, position)] = sentence
             stems = stems_of(stats, sentence)
-            hit = sum(weights[t] for t in matched(query, stems))
-            if hit <= 0 and not (keep_first and p_index == 0 and position == 0):
+            found = matched(query, stems)
+            hit = sum(weights[t] for t in found)
+            opening = keep_first and p_index == 0 and position == 0
+            if hit <= 0 and not opening:
                 continue
+            if opening or found & query.terms.keys():
+                own.add((p_index, position))
             length = len(sentence.split())
             # Long sentences cover more by chance; very short ones rarely answer; a
             # sentence about the document itself restates the question.
@@ -75,6 +80,10 @@ def choose(query: Query, passages: Sequence[Passage], stats: TermStats, limit: i
                                        hit * rank_weight * shape, stems))
     if not candidates:
         return []
+    # Where some sentences hold the question's own words (not only the earlier question's a
+    # follow-up leans on), those answer it.
+    if own and query.context_terms:
+        candidates = [c for c in candidates if (c.passage, c.position) in own]
     candidates.sort(key=lambda s: -s.score)
     best = candidates[0].score
     chosen: list[Sentence] = []
