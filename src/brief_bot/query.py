@@ -27,7 +27,7 @@ much mani happen happ each everi both either neither whether els
 mention refer talk know think want need stop sure make get go come came out mean use take
 find see look keep give put didn don doesn isn aren wasn weren couldn shouldn wouldn haven hasn
 full name often vs half decid happen kind sort due he she him her his hers they them
-their theirs first second third fourth fifth sixth seventh eighth ninth tenth last
+their theirs one ones other others first second third fourth fifth sixth seventh eighth ninth tenth last
 """.split())
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -322,7 +322,10 @@ def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary) -> Qu
     follow_up = is_follow_up(question, previous, names, terms)
     # "and who didn't sign?" with nothing before it: what it points back to is unknown.
     dangling = not previous and not names and len(terms) <= 2 and bool(
-        _OPENER.search(question) or _BACKREF.search(question))
+        _OPENER.search(question) or _BACKREF.search(question)) and not (
+        # "What about Melbourne?", "what about zorblat?": it names something of its own.
+        re.search(r"(?<!^)\b[A-Z][a-z]+", question.strip())
+        or any(vocabulary.df(t) and vocabulary.df(t) <= 3 for t in terms))
     context: dict[str, float] = {}
     search_text = question
     if follow_up and previous:
