@@ -14,7 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .query import matched
-from .sentences import DEPENDENT, GIVES, META, YES_NO, plain, split_sentences
+from .sentences import (
+    DEPENDENT,
+    GIVES,
+    META,
+    YES_NO,
+    leads_in,
+    list_after,
+    plain,
+    split_sentences,
+)
 from .sets import mentions_period
 from .types import Passage, Query, TermStats
 
@@ -65,7 +74,9 @@ def choose(query: Query, passages: Sequence[Passage], stats: TermStats, limit: i
             # Long sentences cover more by chance; very short ones rarely answer; a
             # sentence about the document itself restates the question.
             shape = 1.0 if 8 <= length <= 45 else 0.75
-            if META.search(sentence):
+            if leads_in(sentence) and list_after(passage, sentence):
+                shape *= 1.2  # a lead that brings its whole list answers, not restates
+            elif META.search(sentence):
                 shape *= 0.4
             if wanted is not None:
                 shape *= TYPE_BOOST if wanted.search(sentence) else 0.7
@@ -95,7 +106,10 @@ def choose(query: Query, passages: Sequence[Passage], stats: TermStats, limit: i
     for cand in candidates:
         if cand.score < 0.45 * best:
             break
-        if cand in chosen or any(_same_fact(cand.stems, c.stems) for c in chosen):
+        if cand in chosen:
+            continue
+        lead = leads_in(cand.text) and list_after(passages[cand.passage], cand.text)
+        if not lead and any(_same_fact(cand.stems, c.stems) for c in chosen):
             continue
         # A sentence from another source that says little the answer has not said is the
         # same fact twice.

@@ -27,7 +27,8 @@ much mani happen happ each everi both either neither whether els
 mention refer talk know think want need stop sure make get go come came out mean use take
 find see look keep give put didn don doesn isn aren wasn weren couldn shouldn wouldn haven hasn
 full name often vs half decid happen kind sort due he she him her his hers they them
-their theirs one ones other others first second third fourth fifth sixth seventh eighth ninth tenth last
+their theirs one ones other others first second third fourth fifth sixth seventh eighth ninth
+tenth last
 """.split())
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")

@@ -130,11 +130,17 @@ def list_blocks(lines: list[str]) -> list[ListBlock]:
     return blocks
 
 
+def leads_in(sentence: str) -> bool:
+    """Whether a sentence ends in a colon ("... are:", "**How BB pushes for openness:**")."""
+    return re.sub(r"[*_\s]+$", "", sentence).endswith(":")
+
+
 def list_after(passage: Any, sentence: str) -> list[str]:
     """The items of the list that `sentence` leads into in the passage, if it leads one."""
-    if not sentence.rstrip().endswith(":"):
+    if not leads_in(sentence):
         return []
-    for part in passage.parts or (passage.text,):
+    # The whole passage first: a chunk boundary may fall between a lead and its list.
+    for part in (passage.text, *passage.parts):
         if sentence not in part:
             continue
         lines = part.split("\n")
