@@ -14,10 +14,10 @@ import logging
 import re
 from collections.abc import Sequence
 
-from .extract import Sentence, choose, stems_of
-from .query import matched
+from .extract import Sentence, choose
+from .query import matched, share, stems_of
 from .sentences import SECTION_LABEL, YES_NO, list_after, plain, split_sentences
-from .sets import find_set, nth_item, render_items
+from .sets import find_set, nth_item, render_items, status_label
 from .types import Citation, Composer, Draft, Passage, Query, Sections, TermStats
 
 log = logging.getLogger("brief_bot")
@@ -44,11 +44,12 @@ class _Citations:
             self.passages.append(passage)
         return n
 
-    def used(self, ranked: Sequence[Passage]) -> tuple[Passage, ...]:
-        """The ranked passages, then any whole section an answer cited that was not among
-        them: every citation's chunk id names a passage."""
+    def draft(self, text: str, ranked: Sequence[Passage], composer: str) -> Draft:
+        """The answer, its citations, and the ranked passages followed by any whole section
+        it cited that was not among them: every citation's chunk id names a passage."""
         ids = {p.chunk_id for p in ranked}
-        return (*ranked, *(p for p in self.passages if p.chunk_id not in ids))
+        used = (*ranked, *(p for p in self.passages if p.chunk_id not in ids))
+        return Draft(text, tuple(self.citations), False, used, composer)
 
 
 class ExtractiveComposer:
@@ -74,7 +75,7 @@ class ExtractiveComposer:
         coverage = 0.0
         if total:
             for passage in passages[:3]:
-                stems = _stems(stats, f"{passage.title} {passage.section} {passage.text}")
+                stems = stems_of(stats, f"{passage.title} {passage.section} {passage.text}")
                 found = sum(weights[t] for t in matched(query, stems))
                 coverage = max(coverage, found / total)
         dense = max(p.dense for p in passages[:3])
@@ -86,25 +87,23 @@ class ExtractiveComposer:
                 sections: Sections) -> Draft:
         if query.unknown or query.beyond or query.dangling:
             return self.abstain(passages, query)
+        cite = _Citations()
         if query.intent == "period" and passages:
             # "What happened in March 2014?" names nothing to weigh the evidence by; the
             # entries of that period are the answer, or there is none.
-            found = find_set(query, passages, stats, sections, matched)
+            found = find_set(query, passages, stats, sections)
             if found is not None:
-                cite = _Citations()
-                return Draft(render_items(found, cite.number), tuple(cite.citations), False,
-                             cite.used(passages), self.name)
+                return cite.draft(render_items(found, cite.number), passages, self.name)
         if not passages or self.evidence(query, passages, stats) < self.abstain_threshold:
             return self.abstain(passages)
-        cite = _Citations()
         text = self._shaped(query, passages, stats, sections, cite)
         if text is None:
             return self.abstain(passages)
-        return Draft(text, tuple(cite.citations), False, cite.used(passages), self.name)
+        return cite.draft(text, passages, self.name)
 
     def _shaped(self, query: Query, passages: Sequence[Passage], stats: TermStats,
                 sections: Sections, cite: _Citations) -> str | None:
-        found = nth_item(query, passages, stats, sections, matched)
+        found = nth_item(query, passages, stats, sections)
         if found is not None:
             return render_items(found, cite.number)
         named, hit = self._named_section(query, passages, stats, sections)
@@ -113,8 +112,9 @@ class ExtractiveComposer:
             if agreed is not None and (named is None or whole_document
                                        or named.source == agreed.source):
                 return self.quote_whole(agreed, cite)
-        if query.intent in ("list", "how", "period"):
-            found = find_set(query, passages, stats, sections, matched)
+        # (A period question's set was looked for before the evidence; none was found.)
+        if query.intent in ("list", "how"):
+            found = find_set(query, passages, stats, sections)
             # A section whose heading asks what the question asks ("what are our messages
             # and how and when do we action them?") beats a set that explains less of it.
             if found is not None and (named is None or query.scoped or (
@@ -125,14 +125,14 @@ class ExtractiveComposer:
                 # The one item the question names ("what is route 4?"), answered whole.
                 chosen = [Sentence(0, i, s, 1.0, frozenset()) for i, s in
                           enumerate(split_sentences(named.text))]
-                return self.render(chosen, [named], cite, stats) if chosen else None
+                return self.render(chosen, [named], cite) if chosen else None
             # A long section whose heading is the question (the road-map answers the brief's
             # own questions under them): its best sentences, with any list they lead into.
             chosen = choose(query, [named], stats, int(self.answer_words * 1.2),
-                                 keep_first=True)
-            return self.render(chosen, [named], cite, stats) if chosen else None
+                            keep_first=True)
+            return self.render(chosen, [named], cite) if chosen else None
         chosen = choose(query, passages, stats, self.answer_words)
-        return self.render(chosen, passages, cite, stats) if chosen else None
+        return self.render(chosen, passages, cite) if chosen else None
 
     def _agreed(self, query: Query, passages: Sequence[Passage], stats: TermStats,
                 sections: Sections) -> tuple[Passage | None, bool]:
@@ -144,12 +144,9 @@ class ExtractiveComposer:
                   and (p.status != "superseded" or passages[0] is p)]
         if not agreed:
             return None, False
-        weights = dict(query.terms)
-        total = sum(weights.values()) or 1.0
+        weights = query.terms
         document = sections.document(agreed[0])
-        in_title = sum(weights[t] for t in matched(query, _stems(stats, agreed[0].title))
-                       if t in weights)
-        if in_title / total >= 0.75 and document:
+        if share(query, stems_of(stats, agreed[0].title)) >= 0.75 and document:
             return document[0], True
         # Any section of the agreed documents found, not only the sections search returned:
         # its heading counts more than its text ("on development" -> "Development and
@@ -159,8 +156,8 @@ class ExtractiveComposer:
             candidates += sections.document(next(p for p in agreed if p.source == doc))
 
         def fit(section: Passage) -> float:
-            heading = matched(query, _stems(stats, section.section))
-            text = matched(query, _stems(stats, section.text)) - heading
+            heading = matched(query, stems_of(stats, section.section))
+            text = matched(query, stems_of(stats, section.text)) - heading
             return 1.5 * sum(weights.get(t, 0.0) for t in heading) + sum(
                 weights.get(t, 0.0) for t in text)
 
@@ -171,14 +168,12 @@ class ExtractiveComposer:
         """The section whose heading says what the question asks ("what is route 4?", "how
         will we measure success and learn from the process?"), in the documents of the top
         passages: search finds the document, its outline finds the section."""
-        weights = dict(query.terms)
-        total = sum(weights.values())
-        if not total or query.kind not in (None, "definition") or len(weights) < 2 and \
-                query.intent != "fact":
+        if not sum(query.terms.values()) or query.kind not in (None, "definition") or \
+                len(query.terms) < 2 and query.intent != "fact":
             return None, 0.0
         numbers = set(re.findall(r"\d+", query.text))
-        asked = _stems(stats, query.text) | {s for forms in query.alternates.values()
-                                             for form in forms for s in form}
+        asked = stems_of(stats, query.text) | {s for forms in query.alternates.values()
+                                               for form in forms for s in form}
         best: tuple[float, Passage] | None = None
         for source in dict.fromkeys(p.source for p in passages[:5]):
             first = next(p for p in passages if p.source == source)
@@ -188,20 +183,19 @@ class ExtractiveComposer:
                 heading = section.section.split(" > ")[-1]
                 if not numbers <= set(re.findall(r"\d+", heading)):
                     continue
-                hit = sum(weights[t] for t in matched(query, _stems(stats, heading))
-                          if t in weights) / total
+                hit = share(query, stems_of(stats, heading))
                 # Both ways: the heading says what the question asks, and the question says
                 # what the heading names ("Route 4" of "Route 4: The WSIS Forum"), not a
                 # heading that merely mentions the question's words among others.
                 label = SECTION_LABEL.match(heading)
-                named = _stems(stats, label.group(0) if label else heading)
+                named = stems_of(stats, label.group(0) if label else heading)
                 covered = len(named & asked) / len(named) if named else 0.0
                 if hit >= 0.8 and covered >= 0.6 and (best is None or hit > best[0]):
                     best = (hit, section)
         return (best[1], best[0]) if best else (None, 0.0)
 
     def render(self, chosen: Sequence[Sentence], passages: Sequence[Passage],
-               cite: _Citations, stats: TermStats) -> str:
+               cite: _Citations) -> str:
         """Sentences as one paragraph, each cited; a sentence that leads into a list ("BB's
         outcome indicators are:") brings the list, as list lines."""
         lines: list[str] = []
@@ -221,20 +215,17 @@ class ExtractiveComposer:
             if items:
                 lines.append(" ".join(paragraph))
                 paragraph = []
-                marker = "1." if re.match(r"\s*\d", items[0]) else "-"
+                numbered = bool(re.match(r"\s*\d", items[0]))
                 for i, item in enumerate(items[:MAX_LIST_ITEMS], start=1):
                     shown_items.add(plain(item))
-                    label = f"{i}." if marker == "1." else "-"
-                    lines.append(f"{label} {plain(item)} [{n}]")
+                    lines.append(f"{f'{i}.' if numbered else '-'} {plain(item)} [{n}]")
         if paragraph:
             lines.append(" ".join(paragraph))
         return "\n".join(lines)
 
     def quote_whole(self, passage: Passage, cite: _Citations) -> str:
         """Messages and the narrative are quoted whole, never paraphrased or trimmed."""
-        label = ", ".join(x for x in (
-            f"status: {passage.status}" if passage.status not in ("", "unspecified") else "",
-            f"dated {passage.date}" if passage.date else "") if x)
+        label = status_label(passage)
         where = f" ({passage.section})" if passage.section else ""
         quote = max(passage.parts or (passage.text,), key=len)
         n = cite.number(passage, quote)
@@ -285,7 +276,3 @@ class FallbackComposer:
             log.warning("LLM answer rejected (%s: %s); using the extractive answer",
                         type(exc).__name__, exc)
             return draft
-
-
-def _stems(stats: TermStats, text: str) -> frozenset[str]:
-    return stems_of(stats, text)

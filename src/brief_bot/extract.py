@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .query import matched
+from .query import matched, share, stems_of
 from .sentences import (
     DEPENDENT,
     GIVES,
@@ -38,14 +38,11 @@ class Sentence:
     text: str
     score: float
     stems: frozenset[str]
-
-
-def stems_of(stats: TermStats, text: str) -> frozenset[str]:
-    return frozenset(stats.analyze(text))
+    lead: bool = False  # it ends in ":" and its list follows it in the passage
 
 
 def choose(query: Query, passages: Sequence[Passage], stats: TermStats, limit: int, *,
-       keep_first: bool = False) -> list[Sentence]:
+           keep_first: bool = False) -> list[Sentence]:
     """The best sentences within `limit` words, in a readable order; `keep_first` keeps
     the first sentence of the first passage (a section's opening says what it is)."""
     weights = query.weights()
@@ -74,7 +71,8 @@ def choose(query: Query, passages: Sequence[Passage], stats: TermStats, limit: i
             # Long sentences cover more by chance; very short ones rarely answer; a
             # sentence about the document itself restates the question.
             shape = 1.0 if 8 <= length <= 45 else 0.75
-            if leads_in(sentence) and list_after(passage, sentence):
+            lead = leads_in(sentence) and bool(list_after(passage, sentence))
+            if lead:
                 shape *= 1.2  # a lead that brings its whole list answers, not restates
             elif META.search(sentence):
                 shape *= 0.4
@@ -88,7 +86,7 @@ def choose(query: Query, passages: Sequence[Passage], stats: TermStats, limit: i
             if _FIELDS.search(sentence) and query.kind != "definition":
                 shape *= 0.4  # a table row ("term: ...; expansion: ...") reads badly
             candidates.append(Sentence(p_index, position, sentence,
-                                       hit * rank_weight * shape, stems))
+                                       hit * rank_weight * shape, stems, lead))
     if not candidates:
         return []
     # Where some sentences hold the question's own words (not only the earlier question's a
@@ -108,8 +106,7 @@ def choose(query: Query, passages: Sequence[Passage], stats: TermStats, limit: i
             break
         if cand in chosen:
             continue
-        lead = leads_in(cand.text) and list_after(passages[cand.passage], cand.text)
-        if not lead and any(_same_fact(cand.stems, c.stems) for c in chosen):
+        if not cand.lead and any(_same_fact(cand.stems, c.stems) for c in chosen):
             continue
         # A sentence from another source that says little the answer has not said is the
         # same fact twice.
@@ -133,14 +130,12 @@ def choose(query: Query, passages: Sequence[Passage], stats: TermStats, limit: i
     chosen.sort(key=lambda s: (order[s.passage], s.position))
     return chosen
 
+
 def asks_same(query: Query, passage: Passage, stats: TermStats) -> bool:
     """Whether the passage's heading asks (about) what the question asks."""
     heading = passage.section.split(" > ")[-1]
-    if "?" not in heading:
-        return False
-    weights = dict(query.terms)
-    hit = sum(weights[t] for t in matched(query, stems_of(stats, heading)) if t in weights)
-    return hit >= 0.6 * (sum(weights.values()) or 1.0)
+    return "?" in heading and (not query.terms or share(query, stems_of(stats, heading)) >= 0.6)
+
 
 def _antecedent(cand: Sentence, texts: dict[tuple[int, int], str],
                 chosen: Sequence[Sentence], stats: TermStats) -> list[Sentence]:

@@ -25,16 +25,13 @@ there here it its it's this that these those them they their the a an of to in o
 from by with as and or not no yes any some all also just so than then too very more most
 much mani happen happ each everi both either neither whether els
 mention refer talk know think want need stop sure make get go come came out mean use take
-find see look keep give put didn don doesn isn aren wasn weren couldn shouldn wouldn haven hasn
-full name often vs half decid happen kind sort due he she him her his hers they them
-their theirs one ones other others first second third fourth fifth sixth seventh eighth ninth
-tenth last
+find see look keep put didn don doesn isn aren wasn weren couldn shouldn wouldn haven hasn
+full name often vs half decid kind sort due he she him her his hers theirs one ones other
+others first second third fourth fifth sixth seventh eighth ninth tenth last
 """.split())
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 
 # A follow-up opens like one, or points back without naming anything itself.
 _OPENER = re.compile(r"^\s*(and|but|also|so|then|or|plus|what about|how about|what else|"
@@ -82,12 +79,12 @@ _SET_WORDS = re.compile(r"\b(timeline|calendar|schedule|agenda|milestones?|road-
 _NOT_PLURAL = frozenset("""is was has does its this thus us yes less unless across always
 perhaps whereas status process access address progress business congress success news
 analysis basis crisis thesis series means class press chess bus gas plus versus bonus census
-previous various famous serious anonymous ones others those these thanks yes""".split())
+previous various famous serious anonymous ones others those these thanks""".split())
 _SUBJECTS = frozenset("""who that it he she this bb bb's one who's everyone nobody somebody
 """.split())
 _ABOUT = re.compile(r"\b(?:about|concerning|regarding|on|covering|related\s+to|dealing\s+with|"
-                    r"mention|mentions|mentioning|refer\s+to|refers\s+to|cover|covers)\s+(.+?)\s*(?:\?|$|\bfor\b|\bin\b|\bat\b|\bbefore\b|\bduring\b)",
-                    re.I)
+                    r"mention|mentions|mentioning|refer\s+to|refers\s+to|cover|covers)\s+(.+?)"
+                    r"\s*(?:\?|$|\bfor\b|\bin\b|\bat\b|\bbefore\b|\bduring\b)", re.I)
 
 _DOC_TYPE_ASKED = {
     "messages": re.compile(r"\b(messages?|msgs?|proposals?|asks?)\b", re.I),
@@ -165,6 +162,20 @@ def alternates(text: str, vocabulary: Vocabulary) -> dict[str, tuple[frozenset[s
         for stem in vocabulary.analyze(form):
             found[stem] = tuple(dict.fromkeys((*found.get(stem, ()), *others)))
     return found
+
+
+def stems_of(stats: TermStats, text: str) -> frozenset[str]:
+    """The stems of `text`, as a set to match a question's terms against."""
+    return frozenset(stats.analyze(text))
+
+
+def share(query: Query, stems: frozenset[str]) -> float:
+    """The share of the question's own term weight (not the earlier turn's) that a text with
+    `stems` holds: how fully a heading or a title says what the question asks."""
+    total = sum(query.terms.values())
+    if not total:
+        return 0.0
+    return sum(query.terms[t] for t in matched(query, stems) if t in query.terms) / total
 
 
 def matched(query: Query, stems: frozenset[str] | set[str]) -> set[str]:
@@ -275,18 +286,21 @@ pick pass agre decid call ask citi town countri place venu date day month year t
 person peopl percentag proport share""".split())
 
 
-def unknown_words(terms: Mapping[str, float], question: str,
+def unknown_words(terms: Mapping[str, float], question: str, years: Sequence[int],
                   vocabulary: Vocabulary) -> tuple[str, ...]:
     """What the question is about that no document mentions: named events ("WRC-19",
-    "Council 2016"), and words the index has never seen (unless a likely misspelling of one
-    it has) when they carry a good part of the question's weight. In a long question one
-    unseen word is more often a paraphrase ("shortlisted" for "considered") than its subject;
-    in a short one ("the wifi password at ITU headquarters") it is the subject."""
-    unseen = [t for t in terms if vocabulary.df(t) == 0 and not t.isdigit() and len(t) > 1
-              and t not in NOT_SUBJECTS and vocabulary.near(t) is None] \
-        if vocabulary.size >= UNSEEN_MIN_CHUNKS else []
-    total = sum(terms.values()) or 1.0
-    missing = unseen if sum(terms[t] for t in unseen) / total >= UNKNOWN_SHARE else []
+    "Council 2016"), a year it is limited to ("meeting dates for 2017"), and words the index
+    has never seen (unless a likely misspelling of one it has) when they carry a good part of
+    the question's weight. In a long question one unseen word is more often a paraphrase
+    ("shortlisted" for "considered") than its subject; in a short one ("the wifi password at
+    ITU headquarters") it is the subject."""
+    missing: list[str] = []
+    if vocabulary.size >= UNSEEN_MIN_CHUNKS:
+        unseen = [t for t in terms if vocabulary.df(t) == 0 and not t.isdigit() and len(t) > 1
+                  and t not in NOT_SUBJECTS and vocabulary.near(t) is None]
+        total = sum(terms.values()) or 1.0
+        if sum(terms[t] for t in unseen) / total >= UNKNOWN_SHARE:
+            missing += unseen
     for m in _NAMED_EVENT.finditer(question):
         name = m.group(1) or m.group(3)
         number = m.group(2) or m.group(4)
@@ -295,6 +309,8 @@ def unknown_words(terms: Mapping[str, float], question: str,
         phrase = f"{name}-{number}" if m.group(1) else f"{name} {number}"
         if not vocabulary.mentions(phrase):
             missing.append(phrase)
+    if vocabulary.size >= UNSEEN_MIN_CHUNKS:
+        missing += [str(y) for y in years if vocabulary.df(str(y)) == 0]
     return tuple(dict.fromkeys(missing))
 
 
@@ -379,16 +395,13 @@ def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary) -> Qu
     doc_types = tuple(t for t, p in _DOC_TYPE_ASKED.items() if p.search(asked))
     if intent == "period" and "timeline" not in doc_types:
         doc_types += ("timeline",)
-    unknown = unknown_words(terms, question, vocabulary)
-    # A year the question is limited to that no document mentions ("meeting dates for 2017").
-    unknown += tuple(str(y) for y in dict.fromkeys([*years, *(y for y, _ in months)])
-                     if vocabulary.size >= UNSEEN_MIN_CHUNKS and vocabulary.df(str(y)) == 0)
+    unknown = unknown_words(terms, question, list(dict.fromkeys(
+        [*years, *(y for y, _ in months)])), vocabulary)
     return Query(
         text=question, search_text=search_text, terms=terms, context_terms=context,
         alternates=other_names, follow_up=follow_up, names=tuple(names), intent=intent,
         kind=kind, set_nouns=nouns, about=about,
         ordinal=ordinal if ordinal != -1 else None, years=years, months=months,
-        forums=tuple(n.lower() for n in names if n.lower() in vocabulary.forums),
         doc_types=doc_types,
         wants_old=bool(_OLD_ASKED.search(question)),
         wants_quote=bool(_QUOTE_ASKED.search(question)), unknown=unknown,

@@ -42,22 +42,14 @@ from .types import FILTER_KEYS, FilterError, Filters, Passage, Query
 
 # Inside a generation: each reading process's own copy of its vector store.
 READERS = "readers"
-# Columns held as one value per row; `forum` is a list per row.
-_SCALAR_KEYS = ("doc_type", "status", "audience", "source")
 
 
 @dataclass(frozen=True)
 class SectionSpan:
-    """One section of one document (a heading path on one page) and the rows that hold it."""
+    """One section of one document (a heading path on one page): the rows that hold it."""
 
     source: str
-    path: tuple[str, ...]
-    page: int | None
     rows: tuple[int, ...]
-
-    @property
-    def heading(self) -> str:
-        return self.path[-1] if self.path else ""
 
 
 class Outline:
@@ -74,12 +66,11 @@ class Outline:
         group: list[int] = []
 
         def close() -> None:
-            first = rows[group[0]]
-            path = tuple(p for p in str(first["section"]).split(" > ") if p)
+            source = rows[group[0]]["source"]
             for r in group:
                 self.section_of_row[r] = len(self.sections)
-            self.by_source.setdefault(first["source"], []).append(len(self.sections))
-            self.sections.append(SectionSpan(first["source"], path, first["page"], tuple(group)))
+            self.by_source.setdefault(source, []).append(len(self.sections))
+            self.sections.append(SectionSpan(source, tuple(group)))
 
         for r in order:
             row = rows[r]
@@ -232,12 +223,6 @@ class Snapshot:
 
     # --- passages -----------------------------------------------------------------------
 
-    def passage(self, group: Sequence[int], scores: dict[int, float] | None = None,
-                dense: dict[int, float] | None = None, *, chunk_id: str | None = None) -> Passage:
-        """The rows of `group` (one section, in order) as one passage."""
-        return rows_passage(self.rows, sorted(group), scores or {}, dense or {},
-                            chunk_id=chunk_id)
-
     def section_passage(self, index: int) -> Passage:
         """A whole section as one passage (its id names the section, not a single chunk)."""
         cached = self._sections.get(index)
@@ -245,7 +230,8 @@ class Snapshot:
             span = self.outline.sections[index]
             first = self.rows[span.rows[0]]["id"]
             chunk_id = first if len(span.rows) == 1 else f"{first}~{len(span.rows)}"
-            cached = self._sections[index] = self.passage(span.rows, chunk_id=chunk_id)
+            cached = self._sections[index] = rows_passage(self.rows, sorted(span.rows), {}, {},
+                                                          chunk_id=chunk_id)
         return cached
 
     # --- `types.Sections`: the structure around a passage, for small-to-big answers ---------

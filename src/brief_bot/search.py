@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,13 +19,6 @@ from .embedding import Embedder
 from .query import analyse
 from .reader import Snapshot, rows_passage
 from .types import Filters, Passage, Query
-
-
-@dataclass
-class SearchTimings:
-    embed_ms: float = 0.0
-    dense_ms: float = 0.0
-    keyword_ms: float = 0.0
 
 
 class HybridRetriever:
@@ -82,7 +74,7 @@ class HybridRetriever:
                 scores[row] = scores[row] * s.glossary_penalty
         ranked = sorted(scores, key=lambda r: -scores[r])
         if s.keep_list_tops and mode == "hybrid":
-            ranked = keep_list_tops(ranked, [dense_hits, keyword_hits], snapshot.rows,
+            ranked = keep_list_tops(ranked, [dense_hits, keyword_hits],
                                     min(k, LIST_TOPS_WITHIN))
         return merge_adjacent(snapshot.rows, ranked, scores, dense_sim, k)
 
@@ -142,7 +134,7 @@ LIST_TOPS_WITHIN = 5
 
 
 def keep_list_tops(ranked: list[int], lists: Sequence[Sequence[tuple[int, float]]],
-                   rows: Sequence[dict[str, Any]], k: int) -> list[int]:
+                   k: int) -> list[int]:
     """Each search list's first chunk stays among the top k: a chunk one list is sure of and
     the other never found would otherwise sink below chunks both lists half-like."""
     top = ranked[:k]

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .keyword import analyze
+from .query import matched, stems_of
 from .sentences import MARKUP, item_label, list_blocks, plain, split_sentences
 from .types import Passage, Query, Sections, TermStats
 
@@ -31,9 +32,6 @@ _DATED = re.compile(r"^(?:(?:early|late|mid)[\s-]+)?(?:(?:jan|feb|mar|apr|may|ju
                     r"oct|nov|dec)[a-z]*\.?(?:\s*[-–]\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
                     r"oct|nov|dec)[a-z]*\.?)?\s+)?(?:19|20)\d\d\b", re.I)
 _FOOTER = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?\s*$", re.I)
-
-Matcher = Callable[[Query, frozenset[str]], set[str]]
-
 
 @dataclass(frozen=True)
 class Item:
@@ -69,8 +67,8 @@ class _Candidate:
     doc_type: str
 
 
-def find_set(query: Query, passages: Sequence[Passage], stats: TermStats, sections: Sections,
-             matched: Matcher) -> FoundSet | None:
+def find_set(query: Query, passages: Sequence[Passage], stats: TermStats,
+             sections: Sections) -> FoundSet | None:
     """The list that answers `query` from the structure around the top passages, if any."""
     # What the set is of counts double: "who holds each role" is answered by a list of roles.
     weights = {t: w * (2.0 if t in query.set_nouns else 1.0)
@@ -94,14 +92,14 @@ def find_set(query: Query, passages: Sequence[Passage], stats: TermStats, sectio
             items = _in_scope(query, cand)
             if not items:
                 continue
-            context = frozenset(stats.analyze(cand.context))
-            items = _narrowed(query, items, context, stats, matched)
+            context = stems_of(stats, cand.context)
+            items = _narrowed(query, items, context, stats)
             # What the set's own lead says counts fully, its heading a little less, the
             # document's title less again, and words only its items happen to hold half.
             where: dict[str, float] = {}
             for text, factor in ((" ".join(i.text for i in items), 0.5), (cand.context, 0.8),
                                  (cand.heading, 0.9), (cand.lead, 1.0)):
-                for t in matched(query, frozenset(stats.analyze(text))):
+                for t in matched(query, stems_of(stats, text)):
                     where[t] = factor
             relevance = sum(weights[t] * f for t, f in where.items()) / total
             lead_hits = {t for t, f in where.items() if f >= 0.9}
@@ -122,11 +120,11 @@ def find_set(query: Query, passages: Sequence[Passage], stats: TermStats, sectio
 
 
 def nth_item(query: Query, passages: Sequence[Passage], stats: TermStats,
-             sections: Sections, matched: Matcher) -> FoundSet | None:
+             sections: Sections) -> FoundSet | None:
     """"The third lesson", "the second line": item n of the set the question names."""
     if not query.ordinal:
         return None
-    found = find_set(query, passages, stats, sections, matched)
+    found = find_set(query, passages, stats, sections)
     if found is None or found.total != len(found.items) or query.ordinal > len(found.items):
         return None
     item = found.items[query.ordinal - 1]
@@ -140,9 +138,8 @@ def _named(query: Query, cand: _Candidate, stats: TermStats) -> float:
     kind = 1.0 if cand.doc_type in query.doc_types else 0.0  # "our timeline", "the road-map"
     if not query.set_nouns:
         return kind
-    places = (frozenset(stats.analyze(_lead_subject(cand.lead))),
-              frozenset(stats.analyze(cand.lead)), frozenset(stats.analyze(cand.heading)),
-              frozenset(stats.analyze(cand.context)))
+    places = (stems_of(stats, _lead_subject(cand.lead)), stems_of(stats, cand.lead),
+              stems_of(stats, cand.heading), stems_of(stats, cand.context))
     for nouns, factor in ((query.set_nouns[:1], 1.0), (query.set_nouns[1:], 0.6)):
         for stems, place in zip(places, (1.0, 0.85, 0.9, 0.7), strict=True):
             if set(nouns) & stems:
@@ -304,8 +301,8 @@ def _in_scope(query: Query, cand: _Candidate) -> list[Item]:
     return kept
 
 
-def _narrowed(query: Query, items: list[Item], context: frozenset[str], stats: TermStats,
-              matched: Matcher) -> list[Item]:
+def _narrowed(query: Query, items: list[Item], context: frozenset[str],
+              stats: TermStats) -> list[Item]:
     """Items that hold what the question adds beyond the set itself, when only some do."""
     # "which messages are about openness", or a name the set's own heading does not explain
     # ("our messages for the WTDC"); other words of the question ("what lessons did we
@@ -319,8 +316,9 @@ def _narrowed(query: Query, items: list[Item], context: frozenset[str], stats: T
     sub = Query(text=query.text, search_text=query.text,
                 terms={t: query.terms.get(t, 1.0) for t in extra},
                 alternates=query.alternates)
-    hits = [len(matched(sub, frozenset(stats.analyze(
-        f"{item.text} {item.passage.text}" if item.whole else item.text)))) for item in items]
+    hits = [len(matched(sub, stems_of(
+        stats, f"{item.text} {item.passage.text}" if item.whole else item.text)))
+        for item in items]
     top = max(hits)
     kept = [item for item, hit in zip(items, hits, strict=True) if top and hit == top]
     if kept and (query.about or len(kept) <= max(1, int(0.6 * len(items)))):
@@ -330,15 +328,20 @@ def _narrowed(query: Query, items: list[Item], context: frozenset[str], stats: T
 
 def _framing(cand: _Candidate, query: Query, *, narrowed: bool) -> str:
     """A lead line for a set that has none of its own (or that the question narrowed)."""
-    first = cand.items[0].passage
-    label = ", ".join(x for x in (f"status: {first.status}" if first.status not in (
-        "", "unspecified") else "", f"dated {first.date}" if first.date else "") if x)
+    label = status_label(cand.items[0].passage)
     period = ""
     if narrowed and query.scoped:
         spans = [f"{_MONTHS[m - 1].capitalize()} {y}" for y, m in query.months] or \
             [str(y) for y in query.years]
         period = f", the entries for {_joined(spans)}"
     return f"From **{cand.title}**" + (f" ({label})" if label else "") + period + ":"
+
+
+def status_label(passage: Passage) -> str:
+    """"status: agreed, dated 2014-09-15", for a line that names where an answer comes from."""
+    return ", ".join(x for x in (
+        f"status: {passage.status}" if passage.status not in ("", "unspecified") else "",
+        f"dated {passage.date}" if passage.date else "") if x)
 
 
 def _joined(parts: Sequence[str]) -> str:

@@ -181,7 +181,6 @@ class Query:
     ordinal: int | None = None  # "the third lesson": which item of the set
     years: tuple[int, ...] = ()
     months: tuple[tuple[int, int], ...] = ()  # (year, month)
-    forums: tuple[str, ...] = ()  # forums in the index's metadata that the question names
     doc_types: tuple[str, ...] = ()  # kinds of document the question names
     wants_old: bool = False  # asks for an earlier or superseded version
     wants_quote: bool = False  # asks for agreed wording (messages, narrative, lines)
