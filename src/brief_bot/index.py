@@ -63,6 +63,7 @@ from .sandbox import ParserProcess
 from .scan import Scan, Seen, scan_corpus
 from .store import (
     COLLECTION_PREFIX,
+    STORE_VERSION,
     ChromaStore,
     limit_heap_arenas,
     local_client,
@@ -100,7 +101,8 @@ def _compatible(old: dict[str, Any], settings: Settings, embedder: Embedder) -> 
             and old.get("chunker") == CHUNKER_VERSION
             and old.get("chunk_tokens") == settings.chunk_tokens
             and old.get("chunk_overlap_tokens") == settings.chunk_overlap_tokens
-            and old.get("chroma_url") == settings.chroma_url)
+            and old.get("chroma_url") == settings.chroma_url
+            and old.get("store") == STORE_VERSION)
 
 
 def _new_generation_name(index_dir: Path) -> str:
@@ -390,6 +392,7 @@ def _manifest(settings: Settings, embedder: Embedder, name: str, collection: str
         "dimensions": embedder.dimensions, "chunker": CHUNKER_VERSION,
         "chunk_tokens": settings.chunk_tokens,
         "chunk_overlap_tokens": settings.chunk_overlap_tokens, "chroma_url": settings.chroma_url,
+        "store": STORE_VERSION,
         "files": dict(sorted(files.items())), "skipped": scan.skipped,
         "counts": {"documents": len(files), "chunks": len(rows)},
     }

@@ -21,6 +21,13 @@ import numpy as np
 from .config import force_offline
 
 COLLECTION_PREFIX = "brief_bot_"
+# How a generation's collection is made; a generation built otherwise is rebuilt in full.
+# 2: HNSW searched with ef 400, four times the dense depth: with Chroma's default (100, the
+#    depth itself) the tail of a 100-deep list was approximate, and each reading process's
+#    copy of the store rebuilt its graph a little differently on opening, so two processes
+#    could rank the same question's passages differently.
+STORE_VERSION = 2
+HNSW = {"space": "cosine", "ef_search": 400}
 
 
 class RefusingEmbeddingFunction:
@@ -88,7 +95,7 @@ class ChromaStore:
         ef = RefusingEmbeddingFunction()
         if create:
             self.collection = client.get_or_create_collection(
-                name, embedding_function=ef, configuration={"hnsw": {"space": "cosine"}})
+                name, embedding_function=ef, configuration={"hnsw": dict(HNSW)})
         else:
             self.collection = client.get_collection(name, embedding_function=ef)
         try:
