@@ -31,7 +31,7 @@ from common import CACHE, EXTERNAL, process_start_seconds, run_index, write_cran
 
 from brief_bot.config import Settings
 from brief_bot.corpus import model_text
-from brief_bot.embedding import SentenceTransformersEmbedder
+from brief_bot.index.embedding import SentenceTransformersEmbedder
 
 _PARSE = """
 import sys, time

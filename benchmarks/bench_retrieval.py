@@ -99,7 +99,7 @@ class _LCEmbeddings:
     sentence-transformers on torch, as a new user would run it (no ONNX query encoder)."""
 
     def __init__(self, bot: BriefBot) -> None:
-        from brief_bot.embedding import SentenceTransformersEmbedder
+        from brief_bot.index.embedding import SentenceTransformersEmbedder
 
         self.embedder = SentenceTransformersEmbedder(model_path=bot.settings.resolved_model_path())
 
@@ -118,8 +118,7 @@ def baseline_store(bot: BriefBot) -> Any:
     from langchain_core.embeddings import Embeddings
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from brief_bot.corpus import discover
-    from brief_bot.loaders import SkipFile, load_bytes
+    from brief_bot.corpus import SkipFile, discover, load_bytes
 
     class Emb(_LCEmbeddings, Embeddings):
         pass

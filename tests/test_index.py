@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from brief_bot.config import Settings
-from brief_bot.embedding import HashingEmbedder, SentenceTransformersEmbedder
 from brief_bot.index import (
     DamagedIndexError,
     IndexStateError,
@@ -20,7 +19,8 @@ from brief_bot.index import (
     status,
     update,
 )
-from brief_bot.reader import LiveIndex
+from brief_bot.index.embedding import HashingEmbedder, SentenceTransformersEmbedder
+from brief_bot.index.reader import LiveIndex
 from brief_bot.search import HybridRetriever
 from brief_bot.types import FilterError
 
@@ -171,7 +171,7 @@ def test_failed_build_leaves_previous_generation_serving(tiny_settings: Settings
 
 def test_copied_store_that_fails_its_check_is_written_afresh(
         tiny_settings: Settings, hashing: HashingEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
-    import brief_bot.index as index_stage
+    import brief_bot.index.update as index_stage
 
     first = update(tiny_settings, embedder=hashing)
     (tiny_settings.corpus / "new.md").write_text("# New\n\nSomething new to embed.\n")
@@ -263,8 +263,7 @@ def test_filters_reach_dense_and_keyword_search(tiny_settings: Settings,
 
 def test_chunks_fit_the_model_window_on_real_text(tmp_path: Path) -> None:
     """Every chunk of the starter corpus, with its header, is within 256 word-pieces."""
-    from brief_bot.corpus import discover, load_document
-    from brief_bot.loaders import SkipFile
+    from brief_bot.corpus import SkipFile, discover, load_document
 
     settings = Settings()
     embedder = SentenceTransformersEmbedder(model_path=settings.resolved_model_path())
@@ -338,7 +337,7 @@ def test_readers_never_write_to_the_generation_they_read(tiny_settings: Settings
     went missing from a page's answers now and then). Each reader opens its own copy."""
     import hashlib
 
-    from brief_bot.reader import READERS
+    from brief_bot.index.reader import READERS
 
     report = update(tiny_settings, embedder=hashing)
     gen = tiny_settings.index / str(report.generation)

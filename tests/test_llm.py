@@ -14,8 +14,8 @@ import pytest
 
 from brief_bot.bot import BriefBot
 from brief_bot.config import Settings
-from brief_bot.embedding import HashingEmbedder
 from brief_bot.index import update
+from brief_bot.index.embedding import HashingEmbedder
 
 REPLIES = {
     "good": "89 Member States signed the revised ITRs and 55 did not [1].",

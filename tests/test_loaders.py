@@ -7,8 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from brief_bot.corpus import discover, is_document_path, load_document
-from brief_bot.loaders import SkipFile, decode_text, load_bytes, rejoin_hyphenation
+from brief_bot.corpus import (
+    SkipFile,
+    decode_text,
+    discover,
+    is_document_path,
+    load_bytes,
+    load_document,
+)
+from brief_bot.corpus.office import rejoin_hyphenation
 
 TEXT = "Café délégués – “quoted” naïve façade.\r\nSecond line.\r\n"
 

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from brief_bot.feedback import FeedbackStore
-from brief_bot.slack_format import (
+from brief_bot.slack.format import (
     BUTTON_VALUE_LIMIT,
     MAX_BLOCKS,
     SECTION_LIMIT,

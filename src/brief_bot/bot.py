@@ -9,11 +9,11 @@ from typing import Any
 
 from .answer import ExtractiveComposer, FallbackComposer
 from .config import Settings
-from .embedding import Embedder, default_embedder
-from .generations import IndexStateError
-from .query import analyse
-from .reader import LiveIndex, Snapshot
+from .index.embedding import Embedder, default_embedder
+from .index.generations import IndexStateError
+from .index.reader import LiveIndex, Snapshot
 from .search import HybridRetriever
+from .search.analyse import analyse
 from .types import Answer, Composer, FilterError, Filters, Passage, Query
 
 log = logging.getLogger("brief_bot")
@@ -53,7 +53,7 @@ class BriefBot:
         extractive = ExtractiveComposer(answer_words=self.settings.answer_words,
                                         abstain_threshold=self.settings.abstain_threshold)
         if llm is None and self.settings.llm_base_url:
-            from .llm import LLMComposer
+            from .answer.llm import LLMComposer
 
             llm = LLMComposer(settings=self.settings)
         if llm is None:

@@ -81,7 +81,7 @@ def index(
       brief-bot index --rebuild --json > last-build.json
     """
     from . import index as index_stage
-    from .progress import PlainProgress, make_progress
+    from .index.progress import PlainProgress, make_progress
 
     settings = _settings(corpus, index)
     bar = make_progress(progress) if progress else PlainProgress(open("/dev/null", "w"))  # noqa: SIM115
@@ -300,7 +300,7 @@ def serve(
 
 def _ensure_index(settings: Settings) -> None:
     from . import index as index_stage
-    from .progress import make_progress
+    from .index.progress import make_progress
 
     try:
         if index_stage.read_pointer(settings.index) is not None:
@@ -342,7 +342,7 @@ def slack(
         _fail("choose one of --http and --socket")
     settings = _settings(corpus, index)
     _ensure_index(settings)
-    from .slack_serve import run_relay
+    from .slack.serve import run_relay
 
     run_relay(settings, http=http, host=host, port=port)
 

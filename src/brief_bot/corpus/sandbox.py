@@ -24,7 +24,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from .loaders import DEFAULT_LIMITS, Limits, Parsed, SkipFile, load_bytes
+from . import DEFAULT_LIMITS, Limits, Parsed, SkipFile, load_bytes
 
 START_SECONDS = 60.0
 # The folder holding the brief_bot package, for the child's import path.
@@ -106,7 +106,7 @@ class ParserProcess:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         code = (f"import sys; sys.path.insert(0, {_PACKAGE_ROOT!r}); "
-                "from brief_bot.sandbox import main; main(sys.argv[1:])")
+                "from brief_bot.corpus.sandbox import main; main(sys.argv[1:])")
         try:
             self._process = subprocess.Popen(
                 [sys.executable, "-c", code, str(to_child_r), str(from_child_w),

@@ -13,19 +13,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .query import matched, share, stems_of
-from .sentences import (
-    DEPENDENT,
-    GIVES,
-    META,
-    YES_NO,
-    leads_in,
-    list_after,
-    plain,
-    split_sentences,
-)
+from ..types import Passage, Query, TermStats
+from .scoring import matched, share, stems_of
+from .sentences import DEPENDENT, GIVES, META, YES_NO, leads_in, list_after, plain, split_sentences
 from .sets import mentions_period
-from .types import Passage, Query, TermStats
 
 TYPE_BOOST = 1.5
 _FIELDS = re.compile(r"^\W*(\w[\w ]{0,30}: [^;]{1,200}; ){2,}")

@@ -22,7 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from .config import Settings
+from ..config import Settings
+from ..headings import SECTION_LABEL
+from ..types import FILTER_KEYS, FilterError, Filters, Passage, Query
 from .generations import (
     CHUNKS,
     DamagedIndexError,
@@ -36,9 +38,7 @@ from .generations import (
 )
 from .glossary import Glossary
 from .keyword import KeywordIndex
-from .sentences import SECTION_LABEL
 from .store import ChromaStore, limit_heap_arenas, local_client, release_memory
-from .types import FILTER_KEYS, FilterError, Filters, Passage, Query
 
 # Inside a generation: each reading process's own copy of its vector store.
 READERS = "readers"

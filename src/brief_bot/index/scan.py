@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
-from .corpus import Document, document_from, file_hash, oversize_key, walk
+from ..config import Settings
+from ..corpus import Document, SkipFile, document_from, file_hash, oversize_key, walk
+from ..corpus.sandbox import ParserProcess
 from .embedding import Embedder
-from .loaders import SkipFile
 from .progress import Progress
-from .sandbox import ParserProcess
 
 
 @dataclass

@@ -16,7 +16,7 @@ from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .types import Answer, Citation
+from ..types import Answer, Citation
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50

@@ -32,24 +32,20 @@ from typing import Any
 
 import numpy as np
 
-from .catalog import documents, status  # noqa: F401 - `index.status` for the doors
-from .config import Settings
-from .corpus import CHUNKER_VERSION, model_text
+from ..config import Settings
+from ..corpus import CHUNKER_VERSION, model_text
+from ..corpus.sandbox import ParserProcess
 from .embedding import Embedder, default_embedder
-from .generations import (  # noqa: F401 - re-exported: the index stage's public surface
+from .generations import (
     CHUNKS,
     FORMAT,
     GLOSSARY_SOURCE,
     MANIFEST,
-    POINTER,
-    DamagedIndexError,
     Generation,
     IndexStateError,
-    NoIndexError,
     activate,
     chroma_metadata,
     current_generation,
-    load_manifest,
     open_store,
     prune,
     read_chunks,
@@ -59,7 +55,6 @@ from .generations import (  # noqa: F401 - re-exported: the index stage's public
 )
 from .keyword import KeywordIndex
 from .progress import NullProgress, Progress
-from .sandbox import ParserProcess
 from .scan import Scan, Seen, scan_corpus
 from .store import (
     COLLECTION_PREFIX,

@@ -7,26 +7,17 @@ answer a query are exactly those the generation was built with.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from ..terms import analyze, bm25_tokenizer
 
 # bm25s reports every load and save through tqdm and logging: quiet in a server.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 K1, B = 1.2, 0.75
-_SPLIT = r"(?u)\b\w\w+\b|\b\d\b"  # keep single digits: "Plen/3", "Resolution 3", "5A/5B"
-
-
-def _tokenizer() -> object:
-    import Stemmer
-    from bm25s.tokenization import Tokenizer
-
-    return Tokenizer(lower=True, splitter=_SPLIT, stopwords="english",
-                     stemmer=Stemmer.Stemmer("english").stemWord)
 
 
 class KeywordIndex:
@@ -41,7 +32,7 @@ class KeywordIndex:
     def build(cls, texts: Sequence[str]) -> KeywordIndex:
         import bm25s
 
-        tokenizer = _tokenizer()
+        tokenizer = bm25_tokenizer()
         tokens = tokenizer.tokenize(list(texts), update_vocab=True, return_as="tuple",  # type: ignore[attr-defined]
                                     show_progress=False)
         retriever = bm25s.BM25(k1=K1, b=B)
@@ -59,7 +50,7 @@ class KeywordIndex:
         import bm25s
 
         retriever = bm25s.BM25.load(str(directory), show_progress=False)
-        tokenizer = _tokenizer()
+        tokenizer = bm25_tokenizer()
         tokenizer.load_vocab(str(directory))  # type: ignore[attr-defined]
         return cls(retriever, tokenizer, int((directory / "size").read_text()))
 
@@ -111,27 +102,3 @@ class KeywordIndex:
         """Inverse document frequency of a stem; unseen stems count as rare."""
         df = self.df(stem)
         return float(np.log(1.0 + (self.size - df + 0.5) / (df + 0.5)))
-
-
-_WORD = re.compile(_SPLIT)
-
-
-@lru_cache(maxsize=1)
-def _stemmer_and_stopwords() -> tuple[object, frozenset[str]]:
-    import Stemmer
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return Stemmer.Stemmer("english"), frozenset(STOPWORDS_EN)
-
-
-def analyze(text: str) -> list[str]:
-    """Stems of the words in `text` as every index sees them (stopwords dropped)."""
-    return list(_analyzed(text))
-
-
-@lru_cache(maxsize=65536)
-def _analyzed(text: str) -> tuple[str, ...]:
-    # Cached: answering analyses the same corpus sentences question after question.
-    stemmer, stop = _stemmer_and_stopwords()
-    words = [w for w in _WORD.findall(text.lower()) if w not in stop]
-    return tuple(stemmer.stemWords(words))  # type: ignore[attr-defined]

@@ -14,11 +14,12 @@ import logging
 import re
 from collections.abc import Sequence
 
+from ..headings import SECTION_LABEL
+from ..types import Citation, Composer, Draft, Passage, Query, Sections, TermStats
 from .extract import Sentence, choose
-from .query import matched, share, stems_of
-from .sentences import SECTION_LABEL, YES_NO, list_after, plain, split_sentences
+from .scoring import matched, share, stems_of
+from .sentences import YES_NO, list_after, plain, split_sentences
 from .sets import find_set, nth_item, render_items, status_label
-from .types import Citation, Composer, Draft, Passage, Query, Sections, TermStats
 
 log = logging.getLogger("brief_bot")
 

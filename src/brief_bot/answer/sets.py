@@ -16,10 +16,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .keyword import analyze
-from .query import matched, stems_of
+from ..terms import analyze
+from ..types import Passage, Query, Sections, TermStats
+from .scoring import matched, stems_of
 from .sentences import MARKUP, item_label, list_blocks, plain, split_sentences
-from .types import Passage, Query, Sections, TermStats
 
 MAX_ITEMS = 30
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",

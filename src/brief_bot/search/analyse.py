@@ -12,9 +12,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from .glossary import SHORTHAND, Glossary
+from ..index.glossary import SHORTHAND, Glossary
+from ..types import Query, TermStats
 from .history import user_turns
-from .types import Query, TermStats
 
 # Stems (as the keyword analyser makes them) of words that ask rather than say what about.
 QUESTION_WORDS = frozenset("""
@@ -162,30 +162,6 @@ def alternates(text: str, vocabulary: Vocabulary) -> dict[str, tuple[frozenset[s
         for stem in vocabulary.analyze(form):
             found[stem] = tuple(dict.fromkeys((*found.get(stem, ()), *others)))
     return found
-
-
-def stems_of(stats: TermStats, text: str) -> frozenset[str]:
-    """The stems of `text`, as a set to match a question's terms against."""
-    return frozenset(stats.analyze(text))
-
-
-def share(query: Query, stems: frozenset[str]) -> float:
-    """The share of the question's own term weight (not the earlier turn's) that a text with
-    `stems` holds: how fully a heading or a title says what the question asks."""
-    total = sum(query.terms.values())
-    if not total:
-        return 0.0
-    return sum(query.terms[t] for t in matched(query, stems) if t in query.terms) / total
-
-
-def matched(query: Query, stems: frozenset[str] | set[str]) -> set[str]:
-    """The query's terms (its own and the context's) that a text with `stems` holds, directly
-    or through another name of the same glossary term."""
-    hits = set()
-    for term in (*query.terms, *query.context_terms):
-        if term in stems or any(form <= stems for form in query.alternates.get(term, ())):
-            hits.add(term)
-    return hits
 
 
 def names_in(text: str, vocabulary: Vocabulary) -> list[str]:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from .config import Settings
+from ..config import Settings
 from .store import ChromaStore, http_client, local_client
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
-from .corpus import discover, file_hash, oversize_key, sidecar_path
+from ..config import Settings
+from ..corpus import discover, file_hash, oversize_key, sidecar_path
 from .generations import NoIndexError, current_generation
 
 # (path, size, mtime_ns of the file and its sidecar) -> hash, for `status` only: the web page

@@ -23,9 +23,9 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 
-from .config import Settings
-from .slack_format import install_log_redaction, redact
-from .slack_relay import EVENTS_PATH, api_base_url, build_app
+from ..config import Settings
+from .format import install_log_redaction, redact
+from .relay import EVENTS_PATH, api_base_url, build_app
 
 log = logging.getLogger("brief_bot.slack")
 
@@ -151,7 +151,7 @@ def run_relay(settings: Settings, *, http: bool, host: str = "127.0.0.1",
     if not http and not (app_token or "").startswith("xapp-"):
         raise SystemExit("error: SLACK_APP_TOKEN must be an app-level token (xapp-...)")
 
-    from .bot import BriefBot, BriefBotError
+    from ..bot import BriefBot, BriefBotError
 
     try:
         bot = BriefBot(settings)

@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from .config import Settings
-from .embedding import Embedder
-from .query import analyse
-from .reader import Snapshot, rows_passage
-from .types import Filters, Passage, Query
+from ..config import Settings
+from ..index.embedding import Embedder
+from ..index.reader import Snapshot, rows_passage
+from ..types import Filters, Passage, Query
+from .analyse import analyse
 
 
 class HybridRetriever:

@@ -26,9 +26,10 @@ from typing import Any, Protocol
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
-from .config import Settings
-from .feedback import FeedbackStore, SeenStore
-from .slack_format import (
+from ..config import Settings
+from ..feedback import FeedbackStore, SeenStore
+from ..types import Answer, Filters
+from .format import (
     APOLOGY,
     USAGE,
     VOTE_DOWN,
@@ -42,7 +43,6 @@ from .slack_format import (
     mentions,
     section_text,
 )
-from .types import Answer, Filters
 
 log = logging.getLogger("brief_bot.slack")
 

@@ -49,8 +49,6 @@ GIVES: dict[str, re.Pattern[str]] = {
     "place": re.compile(r"(?<=[\s(,])[A-Z][a-z]{2,}"),
 }
 
-# "Message 2", "Route 4", "One-pager 3": the label of an enumerated section's heading.
-SECTION_LABEL = re.compile(r"^[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?\s+\d{1,2}\b(?=\s*[:.-])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,2}[.)])\s+\S")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .config import force_offline
+from ..config import force_offline
 
 COLLECTION_PREFIX = "brief_bot_"
 # How a generation's collection is made; a generation built otherwise is rebuilt in full.

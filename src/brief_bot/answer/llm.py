@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .config import Settings
+from ..config import Settings
+from ..types import Citation, Draft, Passage, Query, Sections, TermStats
 from .sentences import split_sentences
-from .types import Citation, Draft, Passage, Query, Sections, TermStats
 
 SYSTEM_PROMPT = """You answer questions for the policy staff of BB, a civil-society organisation,
 using ONLY the numbered passages from BB's briefing documents given to you.

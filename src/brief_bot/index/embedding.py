@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .config import force_offline
+from ..config import force_offline
 
 log = logging.getLogger("brief_bot")
 
