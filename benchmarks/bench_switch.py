@@ -126,9 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     shutil.copytree(ROOT / "corpus", corpus)
     settings = Settings(corpus=corpus, index=index_dir, grace_seconds=0, keep_generations=2,
                         feedback_db=tmp / "fb.sqlite")
-    embedder = default_embedder(settings.resolved_model_path(), settings.embed_batch_size,
-                                settings.encoder_cache)
-    update(settings, embedder=embedder)
+    embedder = default_embedder(settings.model)
+    update(settings.indexing, embedder=embedder)
 
     port = free_port()
     env = {**os.environ, "BRIEF_BOT_FEEDBACK_DB": str(tmp / "fb.sqlite"),
@@ -153,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             target.write_text(original + f"\n\nRevision note {i}: the text was checked again.\n",
                               "utf-8")
             started = time.perf_counter()
-            report = update(settings, embedder=embedder)
+            report = update(settings.indexing, embedder=embedder)
             assert report.new_generation, report
             took = time.perf_counter() - started
             errors.extend(ask_at_once(url, args.questions))

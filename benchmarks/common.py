@@ -11,6 +11,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from brief_bot.offline import go_offline
+
+go_offline()  # each benchmark is a program: offline from its start
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 EXTERNAL = SHARED / "external-corpus" / "docs"

@@ -3,18 +3,19 @@ corpus per test session (about 40 s on two cores), shared by the tests that need
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-
 from brief_bot.config import Settings
 from brief_bot.index.embedding import HashingEmbedder
+from brief_bot.offline import go_offline
+
+# The test run is a program: its start sets the offline switches, before any test module
+# imports gradio, chromadb or transformers.
+go_offline()
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -92,7 +93,7 @@ def starter_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     shutil.copytree(ROOT / "corpus", corpus)
     settings = Settings(corpus=corpus, index=base / "indexes",
                         feedback_db=base / "feedback.sqlite")
-    report = update(settings)
+    report = update(settings.indexing)
     assert report.skipped == [], report.skipped
     return settings
 

@@ -83,7 +83,7 @@ def test_external_corpus_indexes_every_readable_file(tmp_path: Path) -> None:
     if not EXTERNAL.is_dir():
         pytest.skip(f"{EXTERNAL} not present")
     settings = Settings(corpus=EXTERNAL, index=tmp_path / "idx")
-    report = update(settings, embedder=HashingEmbedder())
+    report = update(settings.indexing, embedder=HashingEmbedder())
     every = [p for p in EXTERNAL.rglob("*") if p.is_file()]
     assert report.files_seen == len(every)
     assert report.skipped == [] and report.added == len(every)
@@ -174,13 +174,13 @@ def test_server_mode_against_chroma_run(chroma_server: str, tiny_settings: Setti
 
     settings = tiny_settings.with_overrides(chroma_url=chroma_server)
     hashing = HashingEmbedder()
-    first = update(settings, embedder=hashing)
+    first = update(settings.indexing, embedder=hashing)
     assert first.new_generation and not (settings.index / first.generation / "chroma").exists()
     bot = BriefBot(settings=settings, embedder=hashing)
     assert bot.ask("how many signed the ITRs").citations[0].source == "briefings/wcit.md"
 
     (settings.corpus / "notes.txt").write_text("Council meets every year in Geneva.\n")
-    second = update(settings, embedder=hashing)
+    second = update(settings.indexing, embedder=hashing)
     assert second.updated == 1 and second.embedded == 1
     assert bot.index.get().name == second.generation  # picked up without a restart
     host, port = chroma_server.rsplit(":", 1)

@@ -16,7 +16,7 @@ from brief_bot.index.embedding import SentenceTransformersEmbedder
 def _fresh_process(model: Path, onnx_dir: Path, body: str) -> list[str]:
     """Run `body` in a new Python with `e`, an embedder sharing `onnx_dir`; its printed words."""
     code = ("import sys, numpy as np; from pathlib import Path; "
-            "from brief_bot.embedding import SentenceTransformersEmbedder as E; "
+            "from brief_bot.index.embedding import SentenceTransformersEmbedder as E; "
             f"e = E(model_path=Path({str(model)!r}), onnx_dir=Path({str(onnx_dir)!r}), "
             f"batch_size=2); {body}")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -69,11 +69,11 @@ def test_first_index_run_exports_the_encoder_and_later_runs_use_it(tiny_settings
     from brief_bot.index import update
 
     settings = tiny_settings.with_overrides(encoder_cache=tmp_path / "encoders")
-    first = update(settings)
+    first = update(settings.indexing)
     assert first.encoder == "torch" and first.embedded > 0
     assert list((tmp_path / "encoders").glob("*.onnx"))  # made once, for every later run
     (settings.corpus / "notes.txt").write_text("A new note about the WTDC in Dubai.\n")
-    second = update(settings)
+    second = update(settings.indexing)
     assert second.encoder == "onnx" and second.embedded > 0
 
 

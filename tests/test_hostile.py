@@ -140,30 +140,30 @@ def test_identical_pages_pass_the_read_back_check(tmp_path: Path) -> None:
     """60 identical chunks that sort first made every build fail its read-back check."""
     hashing = HashingEmbedder()
     settings = settings_for(tmp_path, {"aaa-blank.pdf": blank_pages_pdf(60)})
-    first = update(settings, embedder=hashing)
+    first = update(settings.indexing, embedder=hashing)
     assert first.new_generation and indexed_sources(settings, first) == TINY | {"aaa-blank.pdf"}
     # A second such file on top of a built index (the copied store's path) builds too.
     (settings.corpus / "aaa-blank-2.pdf").write_bytes(blank_pages_pdf(70))
-    second = update(settings, embedder=hashing)
+    second = update(settings.indexing, embedder=hashing)
     assert second.new_generation and read_pointer(settings.index) == second.generation
     assert "aaa-blank-2.pdf" in indexed_sources(settings, second)
 
 
 def test_csv_with_a_huge_field_is_one_skip(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, {"data/big-field.csv": csv_long_field()})
-    report = update(settings, embedder=HashingEmbedder())
+    report = update(settings.indexing, embedder=HashingEmbedder())
     assert "malformed CSV" in reasons(report)["data/big-field.csv"]
     assert indexed_sources(settings, report) == TINY
 
 
 def test_file_name_that_is_not_utf8_is_one_skip(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, {NON_UTF8_NAME: "# Resume\n\nA document with a bad name.\n"})
-    report = update(settings, embedder=HashingEmbedder())
+    report = update(settings.indexing, embedder=HashingEmbedder())
     assert reasons(report) == {r"r\xe9sum\xe9-caf\xe9.md": "file name is not valid UTF-8 "
                                "(rename it)"}
     assert indexed_sources(settings, report) == TINY
-    assert status(settings)["up_to_date"]
-    assert not update(settings, embedder=HashingEmbedder()).new_generation
+    assert status(settings.indexing)["up_to_date"]
+    assert not update(settings.indexing, embedder=HashingEmbedder()).new_generation
 
 
 def test_docx_bomb_is_skipped_at_once(tmp_path: Path) -> None:
@@ -171,7 +171,7 @@ def test_docx_bomb_is_skipped_at_once(tmp_path: Path) -> None:
     assert len(bomb) < 200_000
     settings = settings_for(tmp_path, {"bomb.docx": bomb})
     started = time.monotonic()
-    report = update(settings, embedder=HashingEmbedder())
+    report = update(settings.indexing, embedder=HashingEmbedder())
     assert "compression bomb" in reasons(report)["bomb.docx"]
     assert time.monotonic() - started < 30
     assert indexed_sources(settings, report) == TINY
@@ -189,7 +189,7 @@ def test_large_docx_within_the_limits_parses_quickly(tmp_path: Path) -> None:
 
 def test_pdf_with_thousands_of_pages_is_skipped(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, {"pages.pdf": many_pages_pdf(6000)})
-    report = update(settings, embedder=HashingEmbedder())
+    report = update(settings.indexing, embedder=HashingEmbedder())
     assert "6,000 pages (limit 5,000)" in reasons(report)["pages.pdf"]
     assert indexed_sources(settings, report) == TINY
 
@@ -198,7 +198,7 @@ def test_deeply_nested_html_is_skipped_quickly(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, {"nested.html": nested_html(440),
                                        "fine.html": b"<h1>Fine</h1><div><p>Fine page.</p></div>"})
     started = time.monotonic()
-    report = update(settings, embedder=HashingEmbedder())
+    report = update(settings.indexing, embedder=HashingEmbedder())
     assert "nested more than 512" in reasons(report)["nested.html"]
     assert time.monotonic() - started < 30
     assert indexed_sources(settings, report) == TINY | {"fine.html"}
@@ -215,7 +215,7 @@ def test_nested_html_within_the_limit_parses_in_linear_time() -> None:
 
 def test_yaml_alias_bomb_in_front_matter_is_refused(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, {"laughs.md": yaml_alias_bomb(6)})
-    report = update(settings, embedder=HashingEmbedder())
+    report = update(settings.indexing, embedder=HashingEmbedder())
     assert report.skipped == []
     warned = [w["warning"] for w in report.warnings if w["source"] == "laughs.md"]
     assert any("YAML aliases" in w for w in warned), warned
@@ -231,7 +231,7 @@ def test_utf16_without_bom_is_read(tmp_path: Path) -> None:
     text = "Notes on the Zorblat protocol, agreed in Reykjavik by the delegations.\r\n" * 3
     settings = settings_for(tmp_path, {"notes-utf16.txt": text.encode("utf-16-le"),
                                        "notes-utf16be.txt": text.encode("utf-16-be")})
-    report = update(settings, embedder=HashingEmbedder())
+    report = update(settings.indexing, embedder=HashingEmbedder())
     assert report.skipped == []
     rows = read_chunks(settings.index / report.generation)
     for name in ("notes-utf16.txt", "notes-utf16be.txt"):
@@ -245,7 +245,7 @@ def test_symlinks_fifos_and_oversize_files_get_a_skip_line(tmp_path: Path) -> No
     (settings.corpus / "link.md").symlink_to(outside)
     (settings.corpus / "linked-folder").symlink_to(tmp_path, target_is_directory=True)
     os.mkfifo(settings.corpus / "pipe.txt")
-    report = update(settings, embedder=HashingEmbedder())
+    report = update(settings.indexing, embedder=HashingEmbedder())
     got = reasons(report)
     assert set(got) == {"big.txt", "link.md", "linked-folder", "pipe.txt"}
     assert "over the size limit" in got["big.txt"]
@@ -253,20 +253,20 @@ def test_symlinks_fifos_and_oversize_files_get_a_skip_line(tmp_path: Path) -> No
     assert "FIFO" in got["pipe.txt"]
     assert indexed_sources(settings, report) == TINY
     # The over-size file is not "changed" at every look, and costs no new generation.
-    assert status(settings)["up_to_date"], status(settings)["changes_since"]
-    assert not update(settings, embedder=HashingEmbedder()).new_generation
+    assert status(settings.indexing)["up_to_date"], status(settings.indexing)["changes_since"]
+    assert not update(settings.indexing, embedder=HashingEmbedder()).new_generation
     (settings.corpus / "big.txt").write_text("word " * 3000)
-    assert status(settings)["changes_since"]["changed"] == ["big.txt"]
+    assert status(settings.indexing)["changes_since"]["changed"] == ["big.txt"]
 
 
 def test_time_limit_per_file_skips_a_slow_file_once(tmp_path: Path) -> None:
     slow = ("<p>" + "word " * 20 + "</p>") * 60_000  # ~6 MB of flat HTML: seconds to parse
     settings = settings_for(tmp_path, {"slow.html": slow}, parse_timeout=0.5)
-    report = update(settings, embedder=HashingEmbedder())
+    report = update(settings.indexing, embedder=HashingEmbedder())
     assert "took longer than 0.5 s" in reasons(report)["slow.html"]
     assert indexed_sources(settings, report) == TINY
     started = time.monotonic()
-    again = update(settings, embedder=HashingEmbedder())
+    again = update(settings.indexing, embedder=HashingEmbedder())
     assert not again.new_generation and time.monotonic() - started < 5  # not parsed again
 
 
@@ -314,17 +314,17 @@ class _LockProbe:
 def test_files_are_parsed_before_the_writer_lock_is_taken(tmp_path: Path) -> None:
     """A slow file must not hold the lock that every other writer (cron, uploads) waits on."""
     settings = settings_for(tmp_path, {})
-    update(settings, embedder=HashingEmbedder())
+    update(settings.indexing, embedder=HashingEmbedder())
     (settings.corpus / "new.md").write_text("# New\n\nA new document.\n")
     probe = _LockProbe(settings.index)
-    report = update(settings, embedder=HashingEmbedder(), progress=probe)
+    report = update(settings.indexing, embedder=HashingEmbedder(), progress=probe)
     assert report.new_generation and probe.free_while_reading
     assert all(probe.free_while_reading)
 
 
 def test_a_writer_that_waited_builds_on_the_generation_made_meanwhile(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, {})
-    update(settings, embedder=HashingEmbedder())
+    update(settings.indexing, embedder=HashingEmbedder())
     (settings.corpus / "new.md").write_text("# New\n\nA new document.\n")
 
     class Meanwhile(_LockProbe):
@@ -332,10 +332,10 @@ def test_a_writer_that_waited_builds_on_the_generation_made_meanwhile(tmp_path: 
             if self.phase_name == "reading files" and not self.free_while_reading:
                 self.free_while_reading.append(True)
                 (settings.corpus / "other.md").write_text("# Other\n\nAnother one.\n")
-                self.other = update(settings, embedder=HashingEmbedder())
+                self.other = update(settings.indexing, embedder=HashingEmbedder())
 
     probe = Meanwhile(settings.index)
-    report = update(settings, embedder=HashingEmbedder(), progress=probe)
+    report = update(settings.indexing, embedder=HashingEmbedder(), progress=probe)
     # The other writer indexed both new files; this one, compared with its result, has
     # nothing left to do (and does not switch back to a generation without other.md).
     assert probe.other.new_generation and not report.new_generation
@@ -353,12 +353,12 @@ def test_full_disk_is_one_clear_error_and_the_old_generation_serves(
     from brief_bot.index.store import ChromaStore
 
     settings = settings_for(tmp_path, {})
-    first = update(settings, embedder=HashingEmbedder())
+    first = update(settings.indexing, embedder=HashingEmbedder())
     (settings.corpus / "new.md").write_text("# New\n\nA new document.\n")
     with monkeypatch.context() as patch:
         patch.setattr(KeywordIndex, "save", _raise_disk_full)
         with pytest.raises(IndexStateError, match="no space left on the device"):
-            update(settings, embedder=HashingEmbedder())
+            update(settings.indexing, embedder=HashingEmbedder())
 
     def chroma_full(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("Database error: error returned from database: (code: 13) "
@@ -367,7 +367,7 @@ def test_full_disk_is_one_clear_error_and_the_old_generation_serves(
     with monkeypatch.context() as patch:
         patch.setattr(ChromaStore, "add", chroma_full)
         with pytest.raises(IndexStateError, match="no space left on the device"):
-            update(settings, embedder=HashingEmbedder())
+            update(settings.indexing, embedder=HashingEmbedder())
     assert read_pointer(settings.index) == first.generation
     assert sorted(p.name for p in settings.index.glob("gen-*")) == [first.generation]
 
@@ -376,13 +376,14 @@ def test_full_disk_on_the_command_line_is_one_line(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, {})
     code = textwrap.dedent(f"""
         import errno, sys
-        from brief_bot import cli, index
-        from brief_bot.embedding import HashingEmbedder
-        from brief_bot.keyword import KeywordIndex
+        from brief_bot import cli
+        from brief_bot.index import writer
+        from brief_bot.index.embedding import HashingEmbedder
+        from brief_bot.index.keyword import KeywordIndex
         def full(*a, **k):
             raise OSError(errno.ENOSPC, "No space left on device", "x")
         KeywordIndex.save = full
-        index.default_embedder = lambda *a, **k: HashingEmbedder()
+        writer.default_embedder = lambda *a, **k: HashingEmbedder()
         sys.argv = ["brief-bot", "index", "--corpus", {str(settings.corpus)!r},
                     "--index", {str(settings.index)!r}, "--no-progress"]
         cli.app()
@@ -404,7 +405,7 @@ def test_each_update_does_not_keep_its_embedder(tmp_path: Path) -> None:
     for i in range(5):
         (settings.corpus / f"note-{i}.md").write_text(f"# Note {i}\n\nNote number {i}.\n")
         embedder = HashingEmbedder()
-        update(settings, embedder=embedder)
+        update(settings.indexing, embedder=embedder)
         alive.append(weakref.ref(embedder))
         del embedder
     gc.collect()
@@ -426,11 +427,12 @@ def test_everything_at_once_within_bounded_time_and_memory(tmp_path: Path) -> No
         import json, resource, time
         from pathlib import Path
         from brief_bot.config import Settings
-        from brief_bot.embedding import HashingEmbedder
+        from brief_bot.index.embedding import HashingEmbedder
         from brief_bot.index import update
         started = time.monotonic()
         report = update(Settings(corpus=Path({str(settings.corpus)!r}),
-                                 index=Path({str(settings.index)!r})), embedder=HashingEmbedder())
+                                 index=Path({str(settings.index)!r})).indexing,
+                        embedder=HashingEmbedder())
         peak = max(resource.getrusage(who).ru_maxrss for who in
                    (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
         print(json.dumps({{"report": report.to_dict(), "seconds": time.monotonic() - started,
@@ -499,7 +501,7 @@ class InProcessRelay:
         from brief_bot.slack.serve import serve_http
 
         client = WebClient(token=SLACK_TOKEN, base_url=self.api.url)
-        self.app = build_app(self.settings, bot=self.bot, client=client, http=True)
+        self.app = build_app(self.settings.slack, bot=self.bot, client=client, http=True)
         self.server = serve_http(self.app, "127.0.0.1", 0)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},

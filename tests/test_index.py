@@ -32,23 +32,23 @@ def gens(settings: Settings) -> list[str]:
 
 
 def test_first_build_then_nothing_to_do(tiny_settings: Settings, hashing: HashingEmbedder) -> None:
-    first = update(tiny_settings, embedder=hashing)
+    first = update(tiny_settings.indexing, embedder=hashing)
     assert (first.added, first.files_seen, first.skipped) == (3, 3, [])
     assert first.new_generation and first.embedded == first.chunks > 0
     assert read_pointer(tiny_settings.index) == first.generation
 
-    second = update(tiny_settings, embedder=hashing)
+    second = update(tiny_settings.indexing, embedder=hashing)
     assert second.embedded == 0 and second.unchanged == 3 and not second.new_generation
     assert second.generation == first.generation
 
 
 def test_changed_file_reembeds_only_its_new_chunks(tiny_settings: Settings,
                                                    hashing: HashingEmbedder) -> None:
-    update(tiny_settings, embedder=hashing)
+    update(tiny_settings.indexing, embedder=hashing)
     path = tiny_settings.corpus / "strategy/messages.md"
     path.write_text(path.read_text() + "\n## Message 2: Open meetings\n\nOpen all meetings.\n")
     before = hashing.embedded
-    report = update(tiny_settings, embedder=hashing)
+    report = update(tiny_settings.indexing, embedder=hashing)
     assert (report.updated, report.unchanged, report.added) == (1, 2, 0)
     rows = read_chunks(tiny_settings.index / report.generation)
     changed = [r for r in rows if r["source"] == "strategy/messages.md"]
@@ -59,36 +59,36 @@ def test_changed_file_reembeds_only_its_new_chunks(tiny_settings: Settings,
 
 
 def test_copied_files_reuse_vectors(tiny_settings: Settings, hashing: HashingEmbedder) -> None:
-    update(tiny_settings, embedder=hashing)
+    update(tiny_settings.indexing, embedder=hashing)
     for name in ("copy1", "copy2"):
         shutil.copytree(tiny_settings.corpus / "briefings", tiny_settings.corpus / name)
-    report = update(tiny_settings, embedder=hashing)
+    report = update(tiny_settings.indexing, embedder=hashing)
     assert report.added == 2 and report.embedded == 0 and report.reused > 0
 
 
 def test_touched_but_identical_file_costs_nothing(tiny_settings: Settings,
                                                   hashing: HashingEmbedder) -> None:
-    update(tiny_settings, embedder=hashing)
+    update(tiny_settings.indexing, embedder=hashing)
     path = tiny_settings.corpus / "notes.txt"
     path.write_bytes(path.read_bytes())
     path.touch()
-    assert update(tiny_settings, embedder=hashing).embedded == 0
+    assert update(tiny_settings.indexing, embedder=hashing).embedded == 0
 
 
 def test_deleted_file_disappears(tiny_settings: Settings, hashing: HashingEmbedder) -> None:
-    update(tiny_settings, embedder=hashing)
+    update(tiny_settings.indexing, embedder=hashing)
     (tiny_settings.corpus / "notes.txt").unlink()
-    report = update(tiny_settings, embedder=hashing)
+    report = update(tiny_settings.indexing, embedder=hashing)
     assert report.deleted == 1 and report.embedded == 0
     rows = read_chunks(tiny_settings.index / report.generation)
     assert {r["source"] for r in rows} == {"briefings/wcit.md", "strategy/messages.md"}
-    live = LiveIndex(tiny_settings).get()
+    live = LiveIndex(tiny_settings.indexing).get()
     assert live.store.count() == len(rows)
 
 
 def test_every_chunk_carries_its_metadata(tiny_settings: Settings,
                                           hashing: HashingEmbedder) -> None:
-    report = update(tiny_settings, embedder=hashing)
+    report = update(tiny_settings.indexing, embedder=hashing)
     rows = read_chunks(tiny_settings.index / report.generation)
     keys = {"source", "title", "section", "page", "doc_type", "forum", "status", "date",
             "audience", "position", "hash", "id", "text"}
@@ -106,25 +106,25 @@ def test_skips_are_reported_and_the_rest_indexed(tiny_settings: Settings,
     (corpus / "junk.txt").write_bytes(b"\x00\x01\x02" * 100)
     (corpus / "fake.pdf").write_bytes(b"not a pdf")
     (corpus / "sheet.xlsx").write_bytes(b"PK\x03\x04")
-    report = update(tiny_settings.with_overrides(max_file_mb=1.0), embedder=hashing)
+    report = update(tiny_settings.with_overrides(max_file_mb=1.0).indexing, embedder=hashing)
     reasons = {s["source"]: s["reason"] for s in report.skipped}
     assert set(reasons) == {"empty.md", "junk.txt", "fake.pdf", "sheet.xlsx"}
     assert "empty" in reasons["empty.md"] and "binary" in reasons["junk.txt"]
     assert "corrupt PDF" in reasons["fake.pdf"] and "unsupported" in reasons["sheet.xlsx"]
     assert report.added == 3
     # A skipped file that did not change is not parsed again, and not reported as a change.
-    assert not update(tiny_settings, embedder=hashing).new_generation
+    assert not update(tiny_settings.indexing, embedder=hashing).new_generation
 
 
 def test_status_reports_corpus_changes(tiny_settings: Settings, hashing: HashingEmbedder) -> None:
     with pytest.raises(NoIndexError, match="brief-bot index"):
-        status(tiny_settings)
-    update(tiny_settings, embedder=hashing)
-    assert status(tiny_settings)["up_to_date"]
+        status(tiny_settings.indexing)
+    update(tiny_settings.indexing, embedder=hashing)
+    assert status(tiny_settings.indexing)["up_to_date"]
     (tiny_settings.corpus / "new.md").write_text("# New\n\nA new document.\n")
     (tiny_settings.corpus / "notes.txt").write_text("Changed.\n")
     (tiny_settings.corpus / "briefings/wcit.md").unlink()
-    info = status(tiny_settings)
+    info = status(tiny_settings.indexing)
     assert info["changes_since"] == {"new": ["new.md"], "changed": ["notes.txt"],
                                      "deleted": ["briefings/wcit.md"]}
     assert info["documents"] == 3 and info["chunks"] > 0
@@ -132,25 +132,25 @@ def test_status_reports_corpus_changes(tiny_settings: Settings, hashing: Hashing
     # a status call is still seen.
     sidecar_of = next(p for p in tiny_settings.corpus.rglob("*.md") if p.name != "new.md")
     sidecar_of.with_name(sidecar_of.name + ".meta.yaml").write_text("status: draft\n")
-    changed = status(tiny_settings)["changes_since"]["changed"]
+    changed = status(tiny_settings.indexing)["changes_since"]["changed"]
     assert sidecar_of.relative_to(tiny_settings.corpus).as_posix() in changed
 
 
 def test_damaged_index_names_rebuild(tiny_settings: Settings, hashing: HashingEmbedder) -> None:
-    report = update(tiny_settings, embedder=hashing)
+    report = update(tiny_settings.indexing, embedder=hashing)
     (tiny_settings.index / report.generation / "manifest.json").write_text("{not json")
     with pytest.raises(DamagedIndexError, match="--rebuild"):
-        update(tiny_settings, embedder=hashing)
+        update(tiny_settings.indexing, embedder=hashing)
     with pytest.raises(DamagedIndexError, match="--rebuild"):
-        status(tiny_settings)
+        status(tiny_settings.indexing)
     (tiny_settings.index / "CURRENT").write_text("garbage")
     with pytest.raises(DamagedIndexError, match="--rebuild"):
-        status(tiny_settings)
-    fresh = update(tiny_settings, embedder=hashing, rebuild=True)
-    assert fresh.new_generation and status(tiny_settings)["generation"] == fresh.generation
+        status(tiny_settings.indexing)
+    fresh = update(tiny_settings.indexing, embedder=hashing, rebuild=True)
+    assert fresh.new_generation and status(tiny_settings.indexing)["generation"] == fresh.generation
     shutil.rmtree(tiny_settings.index / fresh.generation / "keyword")
     with pytest.raises(DamagedIndexError, match="--rebuild"):
-        LiveIndex(tiny_settings).get()
+        LiveIndex(tiny_settings.indexing).get()
 
 
 class ExplodingEmbedder(HashingEmbedder):
@@ -160,20 +160,20 @@ class ExplodingEmbedder(HashingEmbedder):
 
 def test_failed_build_leaves_previous_generation_serving(tiny_settings: Settings,
                                                          hashing: HashingEmbedder) -> None:
-    first = update(tiny_settings, embedder=hashing)
+    first = update(tiny_settings.indexing, embedder=hashing)
     (tiny_settings.corpus / "new.md").write_text("# New\n\nSomething new to embed.\n")
     with pytest.raises(RuntimeError, match="encoder died"):
-        update(tiny_settings, embedder=ExplodingEmbedder())
+        update(tiny_settings.indexing, embedder=ExplodingEmbedder())
     assert read_pointer(tiny_settings.index) == first.generation
     assert gens(tiny_settings) == [first.generation]
-    assert status(tiny_settings)["changes_since"]["new"] == ["new.md"]
+    assert status(tiny_settings.indexing)["changes_since"]["new"] == ["new.md"]
 
 
 def test_copied_store_that_fails_its_check_is_written_afresh(
         tiny_settings: Settings, hashing: HashingEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
-    import brief_bot.index.update as index_stage
+    import brief_bot.index.writer as index_stage
 
-    first = update(tiny_settings, embedder=hashing)
+    first = update(tiny_settings.indexing, embedder=hashing)
     (tiny_settings.corpus / "new.md").write_text("# New\n\nSomething new to embed.\n")
     real_verify, calls = index_stage._verify, []
 
@@ -184,24 +184,24 @@ def test_copied_store_that_fails_its_check_is_written_afresh(
         return real_verify(*args, **kwargs)
 
     monkeypatch.setattr(index_stage, "_verify", flaky_verify)
-    second = update(tiny_settings, embedder=hashing)
+    second = update(tiny_settings.indexing, embedder=hashing)
     assert len(calls) == 2 and second.generation != first.generation
     assert read_pointer(tiny_settings.index) == second.generation
     # The fresh store holds every chunk, old and new, and answers from both.
-    bot_index = LiveIndex(tiny_settings).get()
+    bot_index = LiveIndex(tiny_settings.indexing).get()
     assert bot_index.store.count() == len(bot_index.rows) == second.chunks
-    hits = HybridRetriever(settings=tiny_settings, embedder=hashing).search(
+    hits = HybridRetriever(settings=tiny_settings.retrieval, embedder=hashing).search(
         bot_index, "Something new to embed", k=2)
     assert hits[0].source == "new.md"
 
 
 def test_abandoned_build_directory_is_cleaned_up(tiny_settings: Settings,
                                                  hashing: HashingEmbedder) -> None:
-    first = update(tiny_settings, embedder=hashing)
+    first = update(tiny_settings.indexing, embedder=hashing)
     dead = tiny_settings.index / "gen-29990101T000000000000"
     shutil.copytree(tiny_settings.index / first.generation, dead)
     (dead / "ACTIVATED").unlink()
-    update(tiny_settings, embedder=hashing)
+    update(tiny_settings.indexing, embedder=hashing)
     assert not dead.exists()
 
 
@@ -211,35 +211,36 @@ def test_nothing_usable_is_an_error(tmp_path: Path, hashing: HashingEmbedder) ->
     (corpus / "junk.txt").write_bytes(b"\x00" * 10)
     settings = Settings(corpus=corpus, index=tmp_path / "idx")
     with pytest.raises(IndexStateError, match="nothing to index"):
-        update(settings, embedder=hashing)
+        update(settings.indexing, embedder=hashing)
     with pytest.raises(IndexStateError, match="corpus folder not found"):
-        update(Settings(corpus=tmp_path / "missing", index=tmp_path / "idx"), embedder=hashing)
+        update(Settings(corpus=tmp_path / "missing", index=tmp_path / "idx").indexing,
+               embedder=hashing)
 
 
 def test_reader_follows_new_generations_and_old_ones_are_pruned(
         tiny_settings: Settings, hashing: HashingEmbedder) -> None:
-    first = update(tiny_settings, embedder=hashing)
-    live = LiveIndex(tiny_settings)
-    retriever = HybridRetriever(settings=tiny_settings, embedder=hashing)
+    first = update(tiny_settings.indexing, embedder=hashing)
+    live = LiveIndex(tiny_settings.indexing)
+    retriever = HybridRetriever(settings=tiny_settings.retrieval, embedder=hashing)
     assert live.get().name == first.generation
     (tiny_settings.corpus / "zorblat.md").write_text(
         "# Zorblat\n\nThe Zorblat protocol was agreed in Reykjavik.\n")
-    second = update(tiny_settings, embedder=hashing)
+    second = update(tiny_settings.indexing, embedder=hashing)
     snapshot = live.get()
     assert snapshot.name == second.generation
     hits = retriever.search(snapshot, "Zorblat protocol Reykjavik", k=3)
     assert hits[0].source == "zorblat.md"
     third_settings = tiny_settings.with_overrides(keep_generations=1)
     (tiny_settings.corpus / "zorblat.md").unlink()
-    third = update(third_settings, embedder=hashing)
+    third = update(third_settings.indexing, embedder=hashing)
     assert gens(tiny_settings) == [third.generation]
 
 
 def test_filters_reach_dense_and_keyword_search(tiny_settings: Settings,
                                                 hashing: HashingEmbedder) -> None:
-    update(tiny_settings, embedder=hashing)
-    snapshot = LiveIndex(tiny_settings).get()
-    retriever = HybridRetriever(settings=tiny_settings, embedder=hashing)
+    update(tiny_settings.indexing, embedder=hashing)
+    snapshot = LiveIndex(tiny_settings.indexing).get()
+    retriever = HybridRetriever(settings=tiny_settings.retrieval, embedder=hashing)
     for mode in ("dense", "keyword", "hybrid"):
         hits = retriever.search(snapshot, "Plenipotentiary open documents", k=5, mode=mode,
                                 filters={"forum": "PP-14"})
@@ -283,7 +284,7 @@ def test_chunks_fit_the_model_window_on_real_text(tmp_path: Path) -> None:
 
 
 def test_index_json_roundtrip(tiny_settings: Settings, hashing: HashingEmbedder) -> None:
-    report = update(tiny_settings, embedder=hashing)
+    report = update(tiny_settings.indexing, embedder=hashing)
     data = json.loads(json.dumps(report.to_dict()))
     for key in ("files_seen", "added", "updated", "deleted", "unchanged", "skipped", "chunks",
                 "embedded", "seconds", "generation"):
@@ -310,20 +311,20 @@ def _deleted_index_files(index_dir: Path) -> list[str]:
 def test_replaced_generations_are_closed_once_no_question_uses_them(
         tiny_settings: Settings, hashing: HashingEmbedder) -> None:
     settings = tiny_settings.with_overrides(keep_generations=1)  # superseded: deleted at once
-    update(settings, embedder=hashing)
-    live = LiveIndex(settings)
-    retriever = HybridRetriever(settings=settings, embedder=hashing)
+    update(settings.indexing, embedder=hashing)
+    live = LiveIndex(settings.indexing)
+    retriever = HybridRetriever(settings=settings.retrieval, embedder=hashing)
     notes = settings.corpus / "notes.txt"
     with live.use() as held:  # a question in progress across two switches
         for i in range(2):
             notes.write_text(f"Council meets every year ({i}).\n")
-            update(settings, embedder=hashing)
+            update(settings.indexing, embedder=hashing)
         with live.use() as fresh:
             assert fresh.name != held.name
         assert not held.path.exists()  # grace_seconds=0: readers must let go of it
     for i in range(5):
         notes.write_text(f"Council meets every other year ({i}).\n")
-        update(settings, embedder=hashing)
+        update(settings.indexing, embedder=hashing)
         with live.use() as snapshot:
             assert retriever.search(snapshot, "Council meets", k=1)
     assert _deleted_index_files(settings.index) == []
@@ -339,7 +340,7 @@ def test_readers_never_write_to_the_generation_they_read(tiny_settings: Settings
 
     from brief_bot.index.reader import READERS
 
-    report = update(tiny_settings, embedder=hashing)
+    report = update(tiny_settings.indexing, embedder=hashing)
     gen = tiny_settings.index / str(report.generation)
 
     def digest() -> dict[str, str]:
@@ -347,8 +348,8 @@ def test_readers_never_write_to_the_generation_they_read(tiny_settings: Settings
                 for p in sorted((gen / "chroma").rglob("*")) if p.is_file()}
 
     before = digest()
-    live = LiveIndex(tiny_settings)
-    retriever = HybridRetriever(settings=tiny_settings, embedder=hashing)
+    live = LiveIndex(tiny_settings.indexing)
+    retriever = HybridRetriever(settings=tiny_settings.retrieval, embedder=hashing)
     with live.use() as snapshot:
         assert retriever.search(snapshot, "signed ITRs", k=3)
         assert len(list((gen / READERS).iterdir())) == 1

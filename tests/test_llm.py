@@ -73,7 +73,7 @@ def llm_url() -> Iterator[str]:
 @pytest.fixture
 def llm_bot(tiny_settings: Settings, llm_url: str) -> BriefBot:
     hashing = HashingEmbedder()
-    update(tiny_settings, embedder=hashing)
+    update(tiny_settings.indexing, embedder=hashing)
     settings = tiny_settings.with_overrides(llm_base_url=llm_url, llm_timeout=1.5)
     return BriefBot(settings=settings, embedder=hashing)
 

@@ -61,15 +61,15 @@ def test_save_upload_stays_inside_uploads(tmp_path: Path) -> None:
     src = tmp_path / "incoming"
     src.mkdir()
     (src / "note.md").write_text("# Note\nA short note.\n")
-    saved = save_upload(settings, src / "note.md", "../../../note.md")
+    saved = save_upload(settings.web, src / "note.md", "../../../note.md")
     assert (saved.path, saved.replaced) == ("uploads/note.md", False)
     assert (tmp_path / "corpus" / "uploads" / "note.md").read_text().startswith("# Note")
     (src / "big.txt").write_text("x" * 2000)
     with pytest.raises(UploadRefused, match="limit"):
-        save_upload(settings, src / "big.txt")
+        save_upload(settings.web, src / "big.txt")
     (src / "empty.txt").write_text("")
     with pytest.raises(UploadRefused, match="empty"):
-        save_upload(settings, src / "empty.txt")
+        save_upload(settings.web, src / "empty.txt")
     assert sorted(p.name for p in (tmp_path / "corpus" / "uploads").iterdir()) == [
         "note.md", "note.md.meta.yaml"]
 
@@ -91,7 +91,7 @@ def test_colliding_and_cjk_only_upload_names_are_kept_apart(tmp_path: Path) -> N
     for name, text in (("会议 2014.md", "Meeting notes.\n"), ("报告 2014.md", "Report.\n"),
                        ("会议.md", "CJK only.\n")):
         (incoming / name).write_text(text, encoding="utf-8")
-        save_upload(settings, incoming / name)
+        save_upload(settings.web, incoming / name)
     files = _uploaded(settings.corpus)
     assert sorted(files.values()) == ["CJK only.\n", "Meeting notes.\n", "Report.\n"], files
     assert any("会议" in name for name in files) and any("报告" in name for name in files)
@@ -104,10 +104,10 @@ def test_an_upload_never_replaces_another_unless_asked(tmp_path: Path) -> None:
     settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "idx")
     for text in ("first\n", "second\n"):
         (tmp_path / "note.md").write_text(text)
-        save_upload(settings, tmp_path / "note.md")
+        save_upload(settings.web, tmp_path / "note.md")
     assert _uploaded(settings.corpus) == {"note.md": "first\n", "note-2.md": "second\n"}
     (tmp_path / "note.md").write_text("third\n")
-    saved = save_upload(settings, tmp_path / "note.md", replace=True)
+    saved = save_upload(settings.web, tmp_path / "note.md", replace=True)
     assert (saved.path, saved.replaced) == ("uploads/note.md", True)
     assert _uploaded(settings.corpus) == {"note.md": "third\n", "note-2.md": "second\n"}
 
@@ -135,9 +135,9 @@ def test_uploads_are_drafts_unless_an_editor_approves(tiny_settings: Settings, h
 
     fake = tmp_path / "fake-agreed.md"
     fake.write_text(FAKE_AGREED, encoding="utf-8")
-    save_upload(tiny_settings, fake)  # anyone
-    update(tiny_settings, embedder=hashing)
-    status = {d["source"]: d["status"] for d in documents(tiny_settings)}
+    save_upload(tiny_settings.web, fake)  # anyone
+    update(tiny_settings.indexing, embedder=hashing)
+    status = {d["source"]: d["status"] for d in documents(tiny_settings.indexing)}
     assert status["uploads/fake-agreed.md"] == "draft"
     assert status["strategy/messages.md"] == "agreed"  # the curated corpus keeps its own
     bot = BriefBot(settings=tiny_settings, embedder=hashing)
@@ -148,10 +148,10 @@ def test_uploads_are_drafts_unless_an_editor_approves(tiny_settings: Settings, h
     # An editor's upload keeps its own status; an editor can approve someone else's.
     from ui.uploads import approve
 
-    save_upload(tiny_settings, fake, "editor-upload.md", editor="alice")
-    approve(tiny_settings, "uploads/fake-agreed.md", "agreed", editor="alice")
-    update(tiny_settings, embedder=hashing)
-    status = {d["source"]: d["status"] for d in documents(tiny_settings)}
+    save_upload(tiny_settings.web, fake, "editor-upload.md", editor="alice")
+    approve(tiny_settings.web, "uploads/fake-agreed.md", "agreed", editor="alice")
+    update(tiny_settings.indexing, embedder=hashing)
+    status = {d["source"]: d["status"] for d in documents(tiny_settings.indexing)}
     assert status["uploads/editor-upload.md"] == status["uploads/fake-agreed.md"] == "agreed"
 
 
@@ -171,7 +171,8 @@ def test_index_job_runs_a_request_that_arrives_as_a_run_ends(tmp_path: Path) -> 
             finished.set()
         return {"added": 1}
 
-    job = IndexJob(Settings(corpus=tmp_path, index=tmp_path / "idx"), update=fake_update)
+    job = IndexJob(Settings(corpus=tmp_path, index=tmp_path / "idx").indexing,
+                   update=fake_update)
 
     class HookLock:
         """The job's lock; once the first update is done, the next release by the job's own
@@ -544,7 +545,7 @@ def test_filters_reach_the_bot(server: Server) -> None:
     assert data["passages"] and all(p["status"] == "superseded" for p in data["passages"])
 
     forums = {d["source"]: d["forum"] for d in documents(Settings(corpus=server.corpus,
-                                                                  index=server.index))}
+                                                                  index=server.index).indexing)}
     _, _, data = ask(client, "openness of documents", forum=["WTPF-13"])
     assert data["passages"] and all("WTPF-13" in forums[p["source"]] for p in data["passages"])
 

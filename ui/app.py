@@ -23,6 +23,7 @@ from starlette.middleware import Middleware
 
 from brief_bot.bot import BriefBot
 from brief_bot.config import Settings
+from brief_bot.offline import go_offline
 
 from . import render
 from .assets import CSS, HEAD, THEME_FONTS
@@ -62,7 +63,7 @@ def build_app(settings: Settings, *, bot: BriefBot | Any | None = None) -> gr.Bl
     bot = bot or BriefBot(settings=settings)
     page = Page(settings, bot)
     accept = list(ALLOWED_SUFFIXES)
-    limit = settings.web_concurrency
+    limit = settings.web.web_concurrency
 
     with gr.Blocks(title="brief-bot", analytics_enabled=False, fill_width=True) as demo:
         gr.HTML('<header class="bb-header"><h1>brief-bot</h1><p>Cited answers from the '
@@ -131,7 +132,7 @@ def build_app(settings: Settings, *, bot: BriefBot | Any | None = None) -> gr.Bl
                 with gr.Column(scale=1):
                     gr.Markdown(
                         f"### Add documents\nAccepted: {' '.join(accept)}; up to "
-                        f"{settings.upload_max_mb:g} MB each. Files are saved in the corpus "
+                        f"{settings.web.upload_max_mb:g} MB each. Files are saved in the corpus "
                         "folder under `uploads/` and indexed in the background. Uploads are "
                         "drafts until an editor approves them.")
                     upload_files = gr.File(file_count="multiple", file_types=accept,
@@ -221,13 +222,12 @@ def build_app(settings: Settings, *, bot: BriefBot | Any | None = None) -> gr.Bl
     return demo
 
 
-def _tune_threads(settings: Settings) -> None:
+def _tune_threads(threads: int) -> None:
     """One torch thread per question: the page answers several questions at once, and on a
     small machine two threads per question only fight each other (and other processes).
 
     Torch is only loaded when there is no ONNX export yet; the variable reaches it (and the
     answering processes) without importing it here."""
-    threads = settings.torch_threads
     if threads > 0:
         os.environ.setdefault("OMP_NUM_THREADS", str(threads))
 
@@ -244,19 +244,30 @@ def theme() -> gr.themes.Base:
         link_text_color_active="*primary_900")
 
 
+def _gradio_environment() -> None:
+    """No analytics, and Gradio's summary of past events (for its API page's timings; local, not
+    telemetry) rebuilt every 1,000 events over the last 1,000, not after each event over ever
+    more: a cost that grew with the server's age."""
+    go_offline()
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
+
+
 def launch(settings: Settings) -> None:
-    """Warm the bot, then serve the page on settings.host:settings.port (blocks)."""
-    accounts = parse_auth(settings.auth)
+    """Warm the bot, then serve the page on the web settings' host and port (blocks)."""
+    _gradio_environment()
+    web = settings.web
+    accounts = parse_auth(web.auth)
     auth = [(a.user, a.password) for a in accounts] if accounts else None
-    if settings.host not in ("127.0.0.1", "localhost", "::1") and not auth:
+    if web.host not in ("127.0.0.1", "localhost", "::1") and not auth:
         log.warning("serving on %s without a login; set BRIEF_BOT_AUTH to require one",
-                    settings.host)
-    _tune_threads(settings)
+                    web.host)
+    _tune_threads(web.torch_threads)
     bot: Any
-    if settings.web_workers > 0:
+    if web.web_workers > 0:
         from brief_bot.pool import BotPool
 
-        bot = BotPool(settings=settings, workers=settings.web_workers)
+        bot = BotPool(settings=settings, workers=web.web_workers)
         bot.start()  # warm workers: the first real answer is fast
     else:
         bot = BriefBot(settings=settings)
@@ -269,15 +280,15 @@ def launch(settings: Settings) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     middleware = []
     if auth:
-        throttle = LoginThrottle(max_failures=settings.login_max_failures,
-                                 max_per_address=settings.login_max_failures_per_address,
-                                 lockout_seconds=settings.login_lockout_seconds)
+        throttle = LoginThrottle(max_failures=web.login_max_failures,
+                                 max_per_address=web.login_max_failures_per_address,
+                                 lockout_seconds=web.login_lockout_seconds)
         middleware.append(Middleware(LoginGuard, throttle=throttle))
     try:
         demo.launch(
-            server_name=settings.host, server_port=settings.port, share=False, auth=auth,
+            server_name=web.host, server_port=web.port, share=False, auth=auth,
             auth_message="brief-bot: sign in with the user name and password you were given.",
-            max_file_size=int(settings.upload_max_mb * 1024 * 1024), ssr_mode=False,
+            max_file_size=int(web.upload_max_mb * 1024 * 1024), ssr_mode=False,
             pwa=False, mcp_server=False, enable_monitoring=False, run_history=False,
             show_error=True, footer_links=["api", "settings"], inbrowser=False, quiet=False,
             theme=theme(),

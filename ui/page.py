@@ -93,11 +93,12 @@ class Page:
     """The page's handlers, bound to one bot, one feedback store and one index job."""
 
     def __init__(self, settings: Settings, bot: BriefBot | Any) -> None:
-        self.settings = settings
+        self.web = settings.web
+        self.indexing = settings.indexing
         self.bot = bot
-        self.store = FeedbackStore(settings.feedback_db)
-        self.job = IndexJob(settings, on_done=self._after_update)
-        self.editors = editors(parse_auth(settings.auth))
+        self.store = FeedbackStore(self.web.feedback_db)
+        self.job = IndexJob(self.indexing, on_done=self._after_update)
+        self.editors = editors(parse_auth(self.web.auth))
 
     def _after_update(self) -> None:
         # Open the new generation now rather than inside the next user's question.
@@ -115,7 +116,7 @@ class Page:
         Returns (chat, sources, turns, data); raises FilterError or BriefBotError."""
         turns = list(turns or [])
         question = (question or "").strip()
-        stale = self.settings.stale_before
+        stale = self.web.stale_before
         if not question:
             return chat_messages(turns), render.sources_html(turns, stale), turns, {}
         filters = build_filters(forum, doc_type, status, agreed_only)
@@ -227,7 +228,7 @@ class Page:
     def facets(self, docs: Sequence[Mapping[str, Any]] | None = None) -> dict[str, list[str]]:
         """Filter choices from the indexed documents' metadata."""
         if docs is None:
-            docs = index_stage.documents(self.settings)
+            docs = index_stage.documents(self.indexing)
         forums: set[str] = set()
         types: set[str] = set()
         statuses: set[str] = set(STATUSES)
@@ -249,18 +250,18 @@ class Page:
         editor = self.is_editor(request)
         return (*(gr.update(choices=facets[k], value=[]) for k in FACETS), facets,
                 gr.update(visible=editor),
-                gr.update(choices=list_uploads(self.settings) if editor else []))
+                gr.update(choices=list_uploads(self.web) if editor else []))
 
     def status_data(self) -> dict[str, Any]:
         try:
-            info: dict[str, Any] | None = index_stage.status(self.settings)
+            info: dict[str, Any] | None = index_stage.status(self.indexing)
             error = None
             # A "path" key makes gradio_client treat the dict as a file to download.
             info = {("generation_path" if k == "path" else k): v for k, v in info.items()}
         except index_stage.IndexStateError as exc:
             info, error = None, str(exc)
         return {"status": info, "error": error, "job": dict(self.job.state),
-                "documents": index_stage.documents(self.settings)}
+                "documents": index_stage.documents(self.indexing)}
 
     def refresh(self, forum: Any, doc_type: Any, status: Any,
                 shown: dict[str, list[str]] | None, uploads: dict[str, Any] | None,
@@ -273,13 +274,13 @@ class Page:
         (status "agreed") by itself now and then, silently filtering the next answers."""
         data = self.status_data()
         facets = self.facets(data["documents"])
-        stale = self.settings.stale_before
+        stale = self.web.stale_before
         values = dict(zip(FACETS, (forum, doc_type, status), strict=True))
         updates = [gr.update(choices=facets[k], value=values[k] or [])
                    if shown is None or shown.get(k) != facets[k] else gr.update()
                    for k in FACETS]
         note = self.upload_note(uploads, data) if uploads else gr.update()
-        approvable = (gr.update(choices=list_uploads(self.settings))
+        approvable = (gr.update(choices=list_uploads(self.web))
                       if self.is_editor(request) else gr.update())
         return (render.status_html(data["status"], data["job"], data["error"]),
                 render.documents_html(data["documents"], stale), *updates,
@@ -325,7 +326,7 @@ class Page:
         saved, notes = [], []
         for path in paths:
             try:
-                item = save_upload(self.settings, path, replace=bool(replace), editor=editor)
+                item = save_upload(self.web, path, replace=bool(replace), editor=editor)
             except UploadRefused as exc:
                 notes.append(f"Refused: {render.safe_markdown(str(exc))}")
                 continue
@@ -352,7 +353,7 @@ class Page:
         if not self.is_editor(request):
             raise gr.Error("Only an editor can approve uploads (a role in BRIEF_BOT_AUTH).")
         try:
-            approve(self.settings, str(path or ""), str(status or ""), editor=_user(request))
+            approve(self.web, str(path or ""), str(status or ""), editor=_user(request))
         except UploadRefused as exc:
             raise gr.Error(str(exc)) from None
         ticket = self.job.request()

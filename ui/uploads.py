@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from brief_bot.config import Settings
+from brief_bot.config import IndexSettings, WebSettings
 from brief_bot.corpus import SIDECAR_SUFFIX, sidecar_path
 
 log = logging.getLogger("brief_bot.web")
@@ -121,7 +121,7 @@ def write_sidecar(path: Path, status: str, by: str) -> None:
     _write_atomic(sidecar_path(path), (note + body).encode("utf-8"))
 
 
-def save_upload(settings: Settings, temp_path: str | os.PathLike[str],
+def save_upload(settings: WebSettings, temp_path: str | os.PathLike[str],
                 original_name: str | None = None, *, replace: bool = False,
                 editor: str | None = None) -> SavedUpload:
     """Copy an uploaded temp file into corpus/uploads/ under a unique safe name.
@@ -169,7 +169,7 @@ def save_upload(settings: Settings, temp_path: str | os.PathLike[str],
                        status="" if editor else "draft")
 
 
-def list_uploads(settings: Settings) -> list[str]:
+def list_uploads(settings: WebSettings) -> list[str]:
     """Corpus-relative paths of the uploaded documents (not their sidecars)."""
     folder = settings.corpus / UPLOAD_DIR
     if not folder.is_dir():
@@ -179,7 +179,7 @@ def list_uploads(settings: Settings) -> list[str]:
                   and not p.name.endswith(SIDECAR_SUFFIX))
 
 
-def approve(settings: Settings, path: str, status: str, *, editor: str) -> str:
+def approve(settings: WebSettings, path: str, status: str, *, editor: str) -> str:
     """An editor gives an upload its status (agreed, superseded, ...); returns its path."""
     if not editor:
         raise UploadRefused("only an editor can approve uploads")
@@ -203,7 +203,8 @@ class IndexJob:
     Each `request()` returns a ticket; `state["covers"]` is the highest ticket whose files the
     last finished run had on disk when it started, so a page can tell when its upload is in."""
 
-    def __init__(self, settings: Settings, update: Callable[[Settings], Any] | None = None,
+    def __init__(self, settings: IndexSettings,
+                 update: Callable[[IndexSettings], Any] | None = None,
                  on_done: Callable[[], None] | None = None) -> None:
         self.settings = settings
         self._update = update

@@ -37,11 +37,9 @@ class BriefBot:
     def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None,
                  composer: Composer | None = None) -> None:
         self.settings = settings or Settings()
-        self.embedder = embedder or default_embedder(self.settings.resolved_model_path(),
-                                                     self.settings.embed_batch_size,
-                                                     self.settings.encoder_cache)
-        self.index = LiveIndex(self.settings)
-        self.retriever = HybridRetriever(settings=self.settings, embedder=self.embedder)
+        self.embedder = embedder or default_embedder(self.settings.model)
+        self.index = LiveIndex(self.settings.indexing)
+        self.retriever = HybridRetriever(settings=self.settings.retrieval, embedder=self.embedder)
         self.composer = self._composer(composer)
         try:
             with self.index.use():
@@ -50,12 +48,13 @@ class BriefBot:
             raise BriefBotError(str(exc)) from None
 
     def _composer(self, llm: Composer | None) -> Composer:
-        extractive = ExtractiveComposer(answer_words=self.settings.answer_words,
-                                        abstain_threshold=self.settings.abstain_threshold)
-        if llm is None and self.settings.llm_base_url:
+        answering = self.settings.answering
+        extractive = ExtractiveComposer(answer_words=answering.answer_words,
+                                        abstain_threshold=answering.abstain_threshold)
+        if llm is None and answering.llm_base_url:
             from .answer.llm import LLMComposer
 
-            llm = LLMComposer(settings=self.settings)
+            llm = LLMComposer(settings=answering)
         if llm is None:
             return extractive
         return FallbackComposer(primary=llm, fallback=extractive)

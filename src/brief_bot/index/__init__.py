@@ -1,6 +1,6 @@
 """The index stage: embeddings, the vector and keyword stores, and index generations.
 
-    update      the writer: incremental updates into a new generation, verified, switched
+    writer      `update`, the writer: incremental updates into a new generation, verified, switched
     scan        reads the corpus for an update (hashes, parses what changed)
     generations the pointer, manifests, the writer's lock, pruning
     store       Chroma (embedded or server);  keyword  bm25s;  glossary  the corpus's jargon
@@ -19,11 +19,11 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "update": "update", "UpdateReport": "update",
+    "update": "writer", "UpdateReport": "writer",
     "status": "catalog", "documents": "catalog",
     "IndexStateError": "generations", "NoIndexError": "generations",
     "DamagedIndexError": "generations", "read_pointer": "generations",
-    "current_generation": "generations",
+    "current_generation": "generations", "read_chunks": "generations",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..config import Settings
+from ..config import IndexSettings
 from ..corpus import discover, file_hash, oversize_key, sidecar_path
 from .generations import NoIndexError, current_generation
 
@@ -35,7 +35,7 @@ def _status_hash(path: Path, max_bytes: int) -> str:
     return digest
 
 
-def status(settings: Settings) -> dict[str, Any]:
+def status(settings: IndexSettings) -> dict[str, Any]:
     """The serving generation and what changed in the corpus since it was built."""
     current = current_generation(settings.index)
     if current is None:
@@ -68,7 +68,7 @@ def status(settings: Settings) -> dict[str, Any]:
     }
 
 
-def documents(settings: Settings) -> list[dict[str, Any]]:
+def documents(settings: IndexSettings) -> list[dict[str, Any]]:
     """The indexed documents with their metadata, for listings (web documents tab)."""
     current = current_generation(settings.index)
     if current is None:

@@ -16,7 +16,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..config import force_offline
+from ..config import ModelSettings
+from ..offline import go_offline
 
 log = logging.getLogger("brief_bot")
 
@@ -109,7 +110,7 @@ class SentenceTransformersEmbedder:
             return
         with self._lock:
             if self._model is None:
-                force_offline()
+                go_offline()  # a program using the library directly: never a hub
                 # 7-9 s of imports: only paid by commands that embed.
                 from sentence_transformers import SentenceTransformer
                 from transformers.utils import logging as hf_logging
@@ -245,7 +246,9 @@ class HashingEmbedder:
         return len(text.split())
 
 
-def default_embedder(model_path: Path, batch_size: int = 32,
-                     onnx_dir: Path | None = None) -> SentenceTransformersEmbedder:
-    return SentenceTransformersEmbedder(model_path=model_path, batch_size=batch_size,
-                                        onnx_dir=onnx_dir)
+def default_embedder(model: ModelSettings) -> SentenceTransformersEmbedder:
+    """The configured model (the bundled MiniLM unless `model_path` names another), loaded
+    lazily on first use."""
+    return SentenceTransformersEmbedder(model_path=model.resolved_model_path(),
+                                        batch_size=model.embed_batch_size,
+                                        onnx_dir=model.encoder_cache)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..config import Settings
+from ..config import IndexSettings
 from .store import ChromaStore, http_client, local_client
 
 
@@ -134,7 +134,7 @@ def writer_lock(index_dir: Path, progress: _Logs) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def open_store(settings: Settings, gen_dir: Path, collection: str, *,
+def open_store(settings: IndexSettings, gen_dir: Path, collection: str, *,
                create: bool = False) -> ChromaStore:
     if settings.chroma_url:
         return ChromaStore(http_client(settings.chroma_url), collection, create=create)
@@ -161,7 +161,7 @@ def activate(index_dir: Path, name: str) -> None:
     write_atomic(index_dir / POINTER, json.dumps({"generation": name}))
 
 
-def prune(settings: Settings, index_dir: Path) -> None:
+def prune(settings: IndexSettings, index_dir: Path) -> None:
     """Drop abandoned builds, and superseded generations once readers had time to move on."""
     current = read_pointer(index_dir)
     gens = sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
@@ -178,7 +178,7 @@ def prune(settings: Settings, index_dir: Path) -> None:
             _remove_generation(settings, gen)
 
 
-def _remove_generation(settings: Settings, gen_dir: Path) -> None:
+def _remove_generation(settings: IndexSettings, gen_dir: Path) -> None:
     if settings.chroma_url:
         with contextlib.suppress(Exception):
             collection = json.loads((gen_dir / MANIFEST).read_text())["collection"]

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config import Settings
+from ..config import IndexSettings
 from ..headings import SECTION_LABEL
 from ..types import FILTER_KEYS, FilterError, Filters, Passage, Query
 from .generations import (
@@ -89,7 +89,7 @@ class Outline:
 class Snapshot:
     """One generation, opened read-only: rows, keyword index, vector store, glossary."""
 
-    def __init__(self, settings: Settings, generation: Generation) -> None:
+    def __init__(self, settings: IndexSettings, generation: Generation) -> None:
         self.generation = generation
         self.name, self.path, self.manifest = generation.name, generation.path, \
             generation.manifest
@@ -248,7 +248,7 @@ class Snapshot:
         `mentions` searches, the section labels."""
         _ = self.outline, self._lower_text, self._labels
 
-    def _open_store(self, settings: Settings, generation: Generation) -> ChromaStore:
+    def _open_store(self, settings: IndexSettings, generation: Generation) -> ChromaStore:
         """The generation's vectors, for this process alone. Chroma writes to its folder even
         when it only reads (it settles its log and rewrites index files on open), and its
         embedded store is not made to be shared between processes: answering processes that
@@ -319,7 +319,7 @@ class LiveIndex:
             ...
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: IndexSettings) -> None:
         self.settings = settings
         limit_heap_arenas()
         self._lock = threading.Lock()

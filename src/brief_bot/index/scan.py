@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import Settings
+from ..config import IndexSettings
 from ..corpus import Document, SkipFile, document_from, file_hash, oversize_key, walk
 from ..corpus.sandbox import ParserProcess
 from .embedding import Embedder
@@ -32,7 +32,7 @@ class Scan:
 Seen = dict[tuple[str, str], "Document | str"]
 
 
-def scan_corpus(settings: Settings, embedder: Embedder, old: dict[str, Any] | None,
+def scan_corpus(settings: IndexSettings, embedder: Embedder, old: dict[str, Any] | None,
                 progress: Progress, parser: ParserProcess, seen: Seen) -> Scan:
     """The corpus against `old` (the manifest of the generation to build on, if any)."""
     scan = Scan()
@@ -77,7 +77,7 @@ def scan_corpus(settings: Settings, embedder: Embedder, old: dict[str, Any] | No
     return scan
 
 
-def _parse(settings: Settings, embedder: Embedder, parser: ParserProcess, path: Path,
+def _parse(settings: IndexSettings, embedder: Embedder, parser: ParserProcess, path: Path,
            source: str, data: bytes) -> Document:
     """One file to a document; whatever goes wrong is this file's skip, never the run's."""
     parsed = parser.parse(path.name, data)

@@ -18,8 +18,6 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from ..config import force_offline
-
 COLLECTION_PREFIX = "brief_bot_"
 # How a generation's collection is made; a generation built otherwise is rebuilt in full.
 # 2: HNSW searched with ef 400, four times the dense depth: with Chroma's default (100, the
@@ -61,7 +59,6 @@ class RefusingEmbeddingFunction:
 
 
 def _chroma_settings() -> Any:
-    force_offline()
     from chromadb.config import Settings
 
     return Settings(anonymized_telemetry=False, allow_reset=False)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config import Settings
+from ..config import RetrievalSettings
 from ..index.embedding import Embedder
 from ..index.reader import Snapshot, rows_passage
 from ..types import Filters, Passage, Query
@@ -24,7 +24,7 @@ from .analyse import analyse
 class HybridRetriever:
     """Dense + BM25, fused by weighted reciprocal rank; the knobs are settings."""
 
-    def __init__(self, *, settings: Settings, embedder: Embedder) -> None:
+    def __init__(self, *, settings: RetrievalSettings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
 

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
-from ..config import Settings
+from ..config import SlackSettings
 from ..feedback import FeedbackStore, SeenStore
 from ..types import Answer, Filters
 from .format import (
@@ -93,7 +93,7 @@ def _is_dm(channel: str, channel_type: str | None = None) -> bool:
 class Relay:
     """Policy and work behind the listeners; one per app."""
 
-    def __init__(self, settings: Settings, bot: Asker) -> None:
+    def __init__(self, settings: SlackSettings, bot: Asker) -> None:
         self.settings = settings
         self.bot = bot
         self.allowed = set(settings.slack_allowed_channels)
@@ -359,7 +359,7 @@ def _not_token_skipped(record: logging.LogRecord) -> bool:
     return "`token` will be unused" not in record.getMessage()
 
 
-def build_app(settings: Settings, *, bot: Asker, client: WebClient | None = None,
+def build_app(settings: SlackSettings, *, bot: Asker, client: WebClient | None = None,
               http: bool = False) -> App:
     """The slack_bolt app: listeners for mentions, DMs, /brief and the vote buttons.
 
@@ -406,6 +406,6 @@ def build_app(settings: Settings, *, bot: Asker, client: WebClient | None = None
     return app
 
 
-def api_base_url(settings: Settings) -> str:
+def api_base_url(settings: SlackSettings) -> str:
     url = settings.slack_api_url.strip()
     return url if url.endswith("/") else url + "/"

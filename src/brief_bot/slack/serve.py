@@ -125,8 +125,8 @@ def serve_http(app: App, host: str, port: int) -> _ThreadingWSGIServer:
                        handler_class=_QuietHandler)
 
 
-def _configure_logging(settings: Settings) -> None:
-    level = settings.log_level.upper()
+def _configure_logging(log_level: str) -> None:
+    level = log_level.upper()
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=getattr(logging, level, logging.INFO),
@@ -138,7 +138,7 @@ def _configure_logging(settings: Settings) -> None:
 def run_relay(settings: Settings, *, http: bool, host: str = "127.0.0.1",
               port: int = 3000) -> None:
     """Run until SIGINT/SIGTERM: Socket Mode by default, the HTTP Events API with `http`."""
-    _configure_logging(settings)
+    _configure_logging(settings.log_level)
     app_token = os.environ.get("SLACK_APP_TOKEN")
     install_log_redaction([os.environ.get("SLACK_BOT_TOKEN"), app_token,
                            os.environ.get("SLACK_SIGNING_SECRET")])
@@ -155,7 +155,7 @@ def run_relay(settings: Settings, *, http: bool, host: str = "127.0.0.1",
 
     try:
         bot = BriefBot(settings)
-        app = build_app(settings, bot=bot, http=http)  # auth.test: a bad token fails here
+        app = build_app(settings.slack, bot=bot, http=http)  # auth.test: a bad token fails here
     except BriefBotError as exc:
         raise SystemExit(f"error: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - e.g. auth.test refused the token
@@ -183,7 +183,7 @@ def run_relay(settings: Settings, *, http: bool, host: str = "127.0.0.1",
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                          name="slack-http", daemon=True).start()
         log.info("Slack relay listening on http://%s:%d%s (API %s)", host,
-                 server.server_address[1], EVENTS_PATH, api_base_url(settings))
+                 server.server_address[1], EVENTS_PATH, api_base_url(settings.slack))
         stop.wait()
         server.shutdown()
         server.server_close()
@@ -196,7 +196,7 @@ def run_relay(settings: Settings, *, http: bool, host: str = "127.0.0.1",
         except Exception as exc:  # noqa: BLE001
             raise SystemExit(f"error: Socket Mode connection failed: {redact(str(exc))}") \
                 from None
-        log.info("Slack relay connected in Socket Mode (API %s)", api_base_url(settings))
+        log.info("Slack relay connected in Socket Mode (API %s)", api_base_url(settings.slack))
         stop.wait()
         handler.close()
     log.info("Slack relay stopped")

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config import Settings
+from ..config import IndexSettings
 from ..corpus import CHUNKER_VERSION, model_text
 from ..corpus.sandbox import ParserProcess
 from .embedding import Embedder, default_embedder
@@ -91,7 +91,7 @@ class UpdateReport:
 # --- update -----------------------------------------------------------------------------------
 
 
-def _compatible(old: dict[str, Any], settings: Settings, embedder: Embedder) -> bool:
+def _compatible(old: dict[str, Any], settings: IndexSettings, embedder: Embedder) -> bool:
     return (old.get("model") == embedder.name
             and old.get("chunker") == CHUNKER_VERSION
             and old.get("chunk_tokens") == settings.chunk_tokens
@@ -107,7 +107,7 @@ def _new_generation_name(index_dir: Path) -> str:
             return name
 
 
-def update(settings: Settings, *, rebuild: bool = False, embedder: Embedder | None = None,
+def update(settings: IndexSettings, *, rebuild: bool = False, embedder: Embedder | None = None,
            progress: Progress | None = None) -> UpdateReport:
     """Bring the index in line with the corpus; returns what was done.
 
@@ -119,8 +119,7 @@ def update(settings: Settings, *, rebuild: bool = False, embedder: Embedder | No
     if not settings.corpus.is_dir():
         raise IndexStateError(f"corpus folder not found: {settings.corpus} "
                          "(set --corpus or BRIEF_BOT_CORPUS)")
-    embedder = embedder or default_embedder(settings.resolved_model_path(),
-                                            settings.embed_batch_size, settings.encoder_cache)
+    embedder = embedder or default_embedder(settings.model)
     index_dir = settings.index
     seen: Seen = {}
     parser = ParserProcess(timeout=settings.parse_timeout, memory_mb=settings.parse_memory_mb)
@@ -145,7 +144,7 @@ def update(settings: Settings, *, rebuild: bool = False, embedder: Embedder | No
         release_memory()
 
 
-def _base(settings: Settings, embedder: Embedder, rebuild: bool,
+def _base(settings: IndexSettings, embedder: Embedder, rebuild: bool,
           progress: Progress) -> tuple[Generation | None, dict[str, Any] | None]:
     """The serving generation, and its manifest if this run can build on it."""
     if rebuild:
@@ -158,7 +157,7 @@ def _base(settings: Settings, embedder: Embedder, rebuild: bool,
     return current, old
 
 
-def _write(settings: Settings, embedder: Embedder, current: Generation | None,
+def _write(settings: IndexSettings, embedder: Embedder, current: Generation | None,
            old: dict[str, Any] | None, scan: Scan, progress: Progress,
            started: float) -> UpdateReport:
     """With the writer's lock held: a new generation from the scan, verified, then switched."""
@@ -227,7 +226,7 @@ def _report(scan: Scan, old: dict[str, Any] | None) -> UpdateReport:
     return report
 
 
-def _build(settings: Settings, embedder: Embedder,
+def _build(settings: IndexSettings, embedder: Embedder,
            current: Generation | None, scan: Scan, gen_dir: Path,
            name: str, report: UpdateReport, progress: Progress) -> None:
     gen_dir.mkdir(parents=True)
@@ -302,7 +301,7 @@ def _build(settings: Settings, embedder: Embedder,
     progress.advance()
 
 
-def _write_store(*, settings: Settings, current: Generation | None,
+def _write_store(*, settings: IndexSettings, current: Generation | None,
                  gen_dir: Path, collection: str, kept: list[dict[str, Any]],
                  drop_ids: list[str], new_rows: list[dict[str, Any]], vectors: np.ndarray,
                  copy: bool) -> str:
@@ -367,7 +366,7 @@ def _verify(store: ChromaStore, rows: list[dict[str, Any]], vectors: np.ndarray,
             time.sleep(0.2)
 
 
-def _manifest(settings: Settings, embedder: Embedder, name: str, collection: str, scan: Scan,
+def _manifest(settings: IndexSettings, embedder: Embedder, name: str, collection: str, scan: Scan,
               current: Generation | None,
               rows: list[dict[str, Any]]) -> dict[str, Any]:
     old_files = current.manifest["files"] if current else {}
