@@ -497,7 +497,7 @@ class InProcessRelay:
 
         from slack_sdk import WebClient
 
-        from brief_bot.slack.relay import build_app
+        from brief_bot.slack.app import build_app
         from brief_bot.slack.serve import serve_http
 
         client = WebClient(token=SLACK_TOKEN, base_url=self.api.url)

@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
@@ -57,160 +58,29 @@ def _example_text(evt: gr.SelectData) -> str:
     return str(value.get("text", "")) if isinstance(value, Mapping) else str(value or "")
 
 
+class _Controls(SimpleNamespace):
+    """The page's components by name (one namespace for the chat tab, the documents tab and the
+    hidden state, so the wiring reads like the layout)."""
+
+
 def build_app(settings: Settings, *, bot: BriefBot | Any | None = None) -> gr.Blocks:
     """The page for these settings; pass `bot` (a `BriefBot` or a `BotPool`) to share one
     already warmed."""
     bot = bot or BriefBot(settings=settings)
     page = Page(settings, bot)
-    accept = list(ALLOWED_SUFFIXES)
-    limit = settings.web.web_concurrency
-
     with gr.Blocks(title="brief-bot", analytics_enabled=False, fill_width=True) as demo:
         gr.HTML('<header class="bb-header"><h1>brief-bot</h1><p>Cited answers from the '
                 'briefing documents. Click a citation such as [1] to see its passage.</p>'
                 '</header>', elem_id="bb-header", padding=False)
-        turns = gr.State([])
-        asked = gr.State("")  # the question being answered (the box is already cleared)
-        shown_facets = gr.State(None)  # the filter choices this visitor's page has
-        uploads = gr.State(None)  # this visitor's last uploads, until they are indexed
-        pending_turn = gr.Number(value=-1, visible=False, precision=0)
-        pending_vote = gr.Textbox(value="", visible=False)
-        answer_json = gr.JSON(visible=False)
-        timer = gr.Timer(STATUS_POLL_SECONDS, active=False)
+        c = _Controls()
+        _hidden_state(c)
         with gr.Tabs():
-            with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False, elem_id="bb-chat-row"):
-                with gr.Column(scale=3, min_width=400, elem_id="bb-chat-col"):
-                    # No choices in the page as built: they arrive with each visit (see
-                    # Page.load_visit), so the page behind a login lists none of them.
-                    with gr.Row(elem_id="bb-filters"):
-                        forum = gr.Dropdown([], value=[], multiselect=True, label="Forum",
-                                            allow_custom_value=True, elem_id="bb-forum")
-                        doc_type = gr.Dropdown([], value=[], multiselect=True,
-                                               label="Document type", allow_custom_value=True,
-                                               elem_id="bb-type")
-                        status = gr.Dropdown([], value=[], multiselect=True, label="Status",
-                                             allow_custom_value=True, elem_id="bb-status")
-                        agreed = gr.Checkbox(label="Agreed messages only", value=False,
-                                             elem_id="bb-agreed")
-                    filters_on = gr.Markdown(filter_note(None, None, None, False),
-                                             elem_id="bb-filter-note")
-                    chatbot = gr.Chatbot(
-                        elem_id="bb-chat", label="Conversation", show_label=False, height="auto",
-                        autoscroll=False, sanitize_html=True, allow_tags=False,
-                        latex_delimiters=[], render_markdown=True, line_breaks=True,
-                        buttons=["copy"], feedback_options=("Like", "Dislike"),
-                        examples=[{"text": q} for q in EXAMPLE_QUESTIONS],
-                        placeholder="Ask about the ITU briefings, or start from an "
-                                    "example below.")
-                    with gr.Group(visible=False, elem_id="bb-feedback") as fb_box:
-                        fb_label = gr.Markdown(elem_id="bb-fb-label")
-                        fb_comment = gr.Textbox(label="Comment (optional)", lines=2,
-                                                max_lines=6, elem_id="bb-fb-comment")
-                        fb_send = gr.Button("Send feedback", elem_id="bb-fb-send",
-                                            size="sm")
-                    fb_note = gr.Markdown(elem_id="bb-fb-note")
-                    with gr.Row(elem_id="bb-ask-row", equal_height=True):
-                        msg = gr.Textbox(label="Your question", show_label=False, scale=6,
-                                         min_width=200, autofocus=True, lines=1, max_lines=4,
-                                         placeholder="Ask about the briefings, then press "
-                                                     "Enter",
-                                         elem_id="bb-question", max_length=2000)
-                        ask_btn = gr.Button("Ask", variant="primary", scale=0, min_width=80,
-                                            size="md", elem_id="bb-ask")
-                        new_btn = gr.Button("New conversation", scale=0, min_width=170,
-                                            size="md", elem_id="bb-new")
-                with gr.Column(scale=2, min_width=300, elem_id="bb-sources-col"):
-                    sources = gr.HTML(render.sources_html([], None), elem_id="bb-sources",
-                                      apply_default_css=True, padding=False)
-            with gr.Tab("Documents", id="documents") as docs_tab, gr.Row():
-                with gr.Column(scale=2):
-                    gr.Markdown("### Index status")
-                    status_box = gr.HTML(elem_id="bb-index-status")
-                    refresh_btn = gr.Button("Refresh", size="sm", elem_id="bb-refresh")
-                    gr.Markdown("### Indexed documents")
-                    docs_box = gr.HTML(elem_id="bb-docs")
-                with gr.Column(scale=1):
-                    gr.Markdown(
-                        f"### Add documents\nAccepted: {' '.join(accept)}; up to "
-                        f"{settings.web.upload_max_mb:g} MB each. Files are saved in the corpus "
-                        "folder under `uploads/` and indexed in the background. Uploads are "
-                        "drafts until an editor approves them.")
-                    upload_files = gr.File(file_count="multiple", file_types=accept,
-                                           type="filepath", label="Files to add",
-                                           elem_id="bb-upload")
-                    replace = gr.Checkbox(label="Replace files of the same name",
-                                          value=False, elem_id="bb-replace")
-                    upload_btn = gr.Button("Upload and index", variant="primary",
-                                           elem_id="bb-upload-btn")
-                    upload_note = gr.Markdown(elem_id="bb-upload-note")
-                    with gr.Group(visible=False, elem_id="bb-approve") as approve_box:
-                        gr.Markdown("### Approve an upload\nEditors only: give an uploaded "
-                                    "document its status.")
-                        approve_path = gr.Dropdown([], label="Upload", elem_id="bb-approve-path",
-                                                   allow_custom_value=True)
-                        approve_status = gr.Dropdown(list(APPROVABLE), value="agreed",
-                                                     label="Status", elem_id="bb-approve-status")
-                        approve_btn = gr.Button("Set status", elem_id="bb-approve-btn")
+            _chat_tab(c)
+            _documents_tab(c, settings.web.upload_max_mb)
         # Only for programs (gradio_client): one call from question to answer.
-        ask_api = gr.Button(visible=False)
-
-        filter_controls = [forum, doc_type, status, agreed]
-        ask_inputs = [msg, *filter_controls, turns]
-        flush_io = ([turns, pending_turn, pending_vote],
-                    [pending_turn, pending_vote, fb_box, fb_note])
-        ask_api.click(page.ask, ask_inputs, [msg, chatbot, sources, turns, answer_json],
-                      api_name="ask", concurrency_id="ask", concurrency_limit=limit)
-        # In the page: the question shows at once and the chat shows it is working while the
-        # answer is composed (Gradio's pending dots on the chat).
-        in_page = ([asked, *filter_controls, turns], [chatbot, sources, turns, answer_json])
-        for trigger in (msg.submit, ask_btn.click):
-            trigger(page.flush, *flush_io, api_visibility="private", queue=False)
-            trigger(page.echo, [msg, turns], [msg, chatbot, asked], api_visibility="private",
-                    queue=False).then(
-                page.ask_in_page, *in_page, api_visibility="private", concurrency_id="ask",
-                concurrency_limit=limit, show_progress="minimal")
-        chatbot.example_select(_example_text, None, msg, api_visibility="private",
-                               queue=False).then(
-            page.echo, [msg, turns], [msg, chatbot, asked], api_visibility="private",
-            queue=False).then(
-            page.ask_in_page, *in_page, api_visibility="private", concurrency_id="ask",
-            concurrency_limit=limit, show_progress="minimal")
-        for control in filter_controls:
-            control.change(filter_note, filter_controls, filters_on,
-                           api_visibility="private", queue=False, show_progress="hidden")
-        clear_outputs = [chatbot, sources, turns, answer_json, pending_turn, pending_vote,
-                         fb_box, fb_note, *filter_controls, filters_on]
-        for trigger in (new_btn.click, chatbot.clear):
-            trigger(page.clear, None, clear_outputs, api_visibility="private", queue=False)
-        chatbot.like(page.on_like, [turns, pending_turn, pending_vote],
-                     [pending_turn, pending_vote, fb_box, fb_label, fb_comment],
-                     api_visibility="private", queue=False)
-        fb_send.click(page.send_feedback, [pending_turn, pending_vote, fb_comment, turns],
-                      [pending_turn, pending_vote, fb_comment, fb_box, fb_note],
-                      api_name="feedback", queue=False)
-        fb_comment.submit(page.send_feedback, [pending_turn, pending_vote, fb_comment, turns],
-                          [pending_turn, pending_vote, fb_comment, fb_box, fb_note],
-                          api_visibility="private", queue=False)
-
-        demo.load(page.load_visit, None,
-                  [forum, doc_type, status, shown_facets, approve_box, approve_path],
-                  api_visibility="private", queue=False, show_progress="hidden")
-        refresh_inputs = [forum, doc_type, status, shown_facets, uploads]
-        refresh_outputs = [status_box, docs_box, forum, doc_type, status, timer, shown_facets,
-                           upload_note, approve_path]
-        for trigger in (refresh_btn.click, docs_tab.select, timer.tick):
-            trigger(page.refresh, refresh_inputs, refresh_outputs, api_visibility="private",
-                    show_progress="hidden", concurrency_id="refresh", concurrency_limit=1)
-        upload_btn.click(page.upload, [upload_files, replace],
-                         [upload_note, upload_files, timer, uploads],
-                         api_name="upload", concurrency_id="upload", concurrency_limit=1
-                         ).then(page.refresh, refresh_inputs, refresh_outputs,
-                                api_visibility="private")
-        approve_btn.click(page.approve, [approve_path, approve_status],
-                          [upload_note, timer, uploads], api_name="approve",
-                          concurrency_id="upload", concurrency_limit=1
-                          ).then(page.refresh, refresh_inputs, refresh_outputs,
-                                 api_visibility="private")
+        c.ask_api = gr.Button(visible=False)
+        _wire_chat(page, c, settings.web.web_concurrency)
+        _wire_documents(page, c, demo)
 
         def status_api() -> dict[str, Any]:
             """Index status: generation, counts, built_at, skipped files, the upload job."""
@@ -220,6 +90,159 @@ def build_app(settings: Settings, *, bot: BriefBot | Any | None = None) -> gr.Bl
 
     demo.brief_bot_page = page  # type: ignore[attr-defined]  # for tests and the launcher
     return demo
+
+
+def _hidden_state(c: _Controls) -> None:
+    c.turns = gr.State([])
+    c.asked = gr.State("")  # the question being answered (the box is already cleared)
+    c.shown_facets = gr.State(None)  # the filter choices this visitor's page has
+    c.uploads = gr.State(None)  # this visitor's last uploads, until they are indexed
+    c.pending_turn = gr.Number(value=-1, visible=False, precision=0)
+    c.pending_vote = gr.Textbox(value="", visible=False)
+    c.answer_json = gr.JSON(visible=False)
+    c.timer = gr.Timer(STATUS_POLL_SECONDS, active=False)
+
+
+def _chat_tab(c: _Controls) -> None:
+    with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False, elem_id="bb-chat-row"):
+        with gr.Column(scale=3, min_width=400, elem_id="bb-chat-col"):
+            # No choices in the page as built: they arrive with each visit (see
+            # Page.load_visit), so the page behind a login lists none of them.
+            with gr.Row(elem_id="bb-filters"):
+                c.forum = gr.Dropdown([], value=[], multiselect=True, label="Forum",
+                                      allow_custom_value=True, elem_id="bb-forum")
+                c.doc_type = gr.Dropdown([], value=[], multiselect=True, label="Document type",
+                                         allow_custom_value=True, elem_id="bb-type")
+                c.status = gr.Dropdown([], value=[], multiselect=True, label="Status",
+                                       allow_custom_value=True, elem_id="bb-status")
+                c.agreed = gr.Checkbox(label="Agreed messages only", value=False,
+                                       elem_id="bb-agreed")
+            c.filters_on = gr.Markdown(filter_note(None, None, None, False),
+                                       elem_id="bb-filter-note")
+            c.chatbot = gr.Chatbot(
+                elem_id="bb-chat", label="Conversation", show_label=False, height="auto",
+                autoscroll=False, sanitize_html=True, allow_tags=False, latex_delimiters=[],
+                render_markdown=True, line_breaks=True, buttons=["copy"],
+                feedback_options=("Like", "Dislike"),
+                examples=[{"text": q} for q in EXAMPLE_QUESTIONS],
+                placeholder="Ask about the ITU briefings, or start from an example below.")
+            _feedback_box(c)
+            with gr.Row(elem_id="bb-ask-row", equal_height=True):
+                c.msg = gr.Textbox(label="Your question", show_label=False, scale=6,
+                                   min_width=200, autofocus=True, lines=1, max_lines=4,
+                                   placeholder="Ask about the briefings, then press Enter",
+                                   elem_id="bb-question", max_length=2000)
+                c.ask_btn = gr.Button("Ask", variant="primary", scale=0, min_width=80,
+                                      size="md", elem_id="bb-ask")
+                c.new_btn = gr.Button("New conversation", scale=0, min_width=170, size="md",
+                                      elem_id="bb-new")
+        with gr.Column(scale=2, min_width=300, elem_id="bb-sources-col"):
+            c.sources = gr.HTML(render.sources_html([], None), elem_id="bb-sources",
+                                apply_default_css=True, padding=False)
+
+
+def _feedback_box(c: _Controls) -> None:
+    with gr.Group(visible=False, elem_id="bb-feedback") as c.fb_box:
+        c.fb_label = gr.Markdown(elem_id="bb-fb-label")
+        c.fb_comment = gr.Textbox(label="Comment (optional)", lines=2, max_lines=6,
+                                  elem_id="bb-fb-comment")
+        c.fb_send = gr.Button("Send feedback", elem_id="bb-fb-send", size="sm")
+    c.fb_note = gr.Markdown(elem_id="bb-fb-note")
+
+
+def _documents_tab(c: _Controls, upload_max_mb: float) -> None:
+    accept = list(ALLOWED_SUFFIXES)
+    with gr.Tab("Documents", id="documents") as c.docs_tab, gr.Row():
+        with gr.Column(scale=2):
+            gr.Markdown("### Index status")
+            c.status_box = gr.HTML(elem_id="bb-index-status")
+            c.refresh_btn = gr.Button("Refresh", size="sm", elem_id="bb-refresh")
+            gr.Markdown("### Indexed documents")
+            c.docs_box = gr.HTML(elem_id="bb-docs")
+        with gr.Column(scale=1):
+            gr.Markdown(
+                f"### Add documents\nAccepted: {' '.join(accept)}; up to "
+                f"{upload_max_mb:g} MB each. Files are saved in the corpus "
+                "folder under `uploads/` and indexed in the background. Uploads are "
+                "drafts until an editor approves them.")
+            c.upload_files = gr.File(file_count="multiple", file_types=accept,
+                                     type="filepath", label="Files to add",
+                                     elem_id="bb-upload")
+            c.replace = gr.Checkbox(label="Replace files of the same name", value=False,
+                                    elem_id="bb-replace")
+            c.upload_btn = gr.Button("Upload and index", variant="primary",
+                                     elem_id="bb-upload-btn")
+            c.upload_note = gr.Markdown(elem_id="bb-upload-note")
+            with gr.Group(visible=False, elem_id="bb-approve") as c.approve_box:
+                gr.Markdown("### Approve an upload\nEditors only: give an uploaded "
+                            "document its status.")
+                c.approve_path = gr.Dropdown([], label="Upload", elem_id="bb-approve-path",
+                                             allow_custom_value=True)
+                c.approve_status = gr.Dropdown(list(APPROVABLE), value="agreed",
+                                               label="Status", elem_id="bb-approve-status")
+                c.approve_btn = gr.Button("Set status", elem_id="bb-approve-btn")
+
+
+def _wire_chat(page: Page, c: _Controls, limit: int) -> None:
+    """Asking (in the page and through the API), filters, a new conversation, feedback."""
+    filter_controls = [c.forum, c.doc_type, c.status, c.agreed]
+    ask_inputs = [c.msg, *filter_controls, c.turns]
+    flush_io = ([c.turns, c.pending_turn, c.pending_vote],
+                [c.pending_turn, c.pending_vote, c.fb_box, c.fb_note])
+    c.ask_api.click(page.ask, ask_inputs, [c.msg, c.chatbot, c.sources, c.turns, c.answer_json],
+                    api_name="ask", concurrency_id="ask", concurrency_limit=limit)
+    # In the page: the question shows at once and the chat shows it is working while the
+    # answer is composed (Gradio's pending dots on the chat).
+    in_page = ([c.asked, *filter_controls, c.turns],
+               [c.chatbot, c.sources, c.turns, c.answer_json])
+    echo = ([c.msg, c.turns], [c.msg, c.chatbot, c.asked])
+    for trigger in (c.msg.submit, c.ask_btn.click):
+        trigger(page.flush, *flush_io, api_visibility="private", queue=False)
+        trigger(page.echo, *echo, api_visibility="private", queue=False).then(
+            page.ask_in_page, *in_page, api_visibility="private", concurrency_id="ask",
+            concurrency_limit=limit, show_progress="minimal")
+    c.chatbot.example_select(_example_text, None, c.msg, api_visibility="private",
+                             queue=False).then(
+        page.echo, *echo, api_visibility="private", queue=False).then(
+        page.ask_in_page, *in_page, api_visibility="private", concurrency_id="ask",
+        concurrency_limit=limit, show_progress="minimal")
+    for control in filter_controls:
+        control.change(filter_note, filter_controls, c.filters_on, api_visibility="private",
+                       queue=False, show_progress="hidden")
+    clear_outputs = [c.chatbot, c.sources, c.turns, c.answer_json, c.pending_turn,
+                     c.pending_vote, c.fb_box, c.fb_note, *filter_controls, c.filters_on]
+    for trigger in (c.new_btn.click, c.chatbot.clear):
+        trigger(page.clear, None, clear_outputs, api_visibility="private", queue=False)
+    c.chatbot.like(page.on_like, [c.turns, c.pending_turn, c.pending_vote],
+                   [c.pending_turn, c.pending_vote, c.fb_box, c.fb_label, c.fb_comment],
+                   api_visibility="private", queue=False)
+    send = ([c.pending_turn, c.pending_vote, c.fb_comment, c.turns],
+            [c.pending_turn, c.pending_vote, c.fb_comment, c.fb_box, c.fb_note])
+    c.fb_send.click(page.send_feedback, *send, api_name="feedback", queue=False)
+    c.fb_comment.submit(page.send_feedback, *send, api_visibility="private", queue=False)
+
+
+def _wire_documents(page: Page, c: _Controls, demo: gr.Blocks) -> None:
+    """Each visit's filter choices, the documents tab's refresh, uploads and approvals."""
+    demo.load(page.load_visit, None,
+              [c.forum, c.doc_type, c.status, c.shown_facets, c.approve_box, c.approve_path],
+              api_visibility="private", queue=False, show_progress="hidden")
+    refresh_inputs = [c.forum, c.doc_type, c.status, c.shown_facets, c.uploads]
+    refresh_outputs = [c.status_box, c.docs_box, c.forum, c.doc_type, c.status, c.timer,
+                       c.shown_facets, c.upload_note, c.approve_path]
+    for trigger in (c.refresh_btn.click, c.docs_tab.select, c.timer.tick):
+        trigger(page.refresh, refresh_inputs, refresh_outputs, api_visibility="private",
+                show_progress="hidden", concurrency_id="refresh", concurrency_limit=1)
+    c.upload_btn.click(page.upload, [c.upload_files, c.replace],
+                       [c.upload_note, c.upload_files, c.timer, c.uploads],
+                       api_name="upload", concurrency_id="upload", concurrency_limit=1
+                       ).then(page.refresh, refresh_inputs, refresh_outputs,
+                              api_visibility="private")
+    c.approve_btn.click(page.approve, [c.approve_path, c.approve_status],
+                        [c.upload_note, c.timer, c.uploads], api_name="approve",
+                        concurrency_id="upload", concurrency_limit=1
+                        ).then(page.refresh, refresh_inputs, refresh_outputs,
+                               api_visibility="private")
 
 
 def _tune_threads(threads: int) -> None:

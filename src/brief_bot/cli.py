@@ -263,16 +263,7 @@ def eval_(
     if as_json:
         _print_json(result)
     else:
-        for r in result["results"]:
-            mark = "ok " if r["ok"] else "BAD"
-            typer.echo(f"{mark} {r['id']}: {r['question']}")
-            if not r["ok"]:
-                facts = r.get("facts")
-                missing = r["missing"] or (facts and facts["missing"])
-                held = f" (facts {facts['found']}/{facts['of']}, need {facts['min']})" \
-                    if facts else ""
-                typer.echo(f"      abstained: {r['abstained']}; sources: {r['sources'][:k]}; "
-                           f"missing: {missing}{held}")
+        _print_results(result["results"], k)
         typer.echo(json.dumps(summary))
     failed = [name for name, floor, key in (("recall", min_recall, f"recall@{k}"),
                                              ("answer_contains", min_contains, "answer_contains"),
@@ -282,6 +273,19 @@ def eval_(
               if floor is not None and summary[key] < floor]
     if failed:
         _fail(f"below threshold: {', '.join(failed)}")
+
+
+def _print_results(results: list[dict[str, Any]], k: int) -> None:
+    for r in results:
+        mark = "ok " if r["ok"] else "BAD"
+        typer.echo(f"{mark} {r['id']}: {r['question']}")
+        if not r["ok"]:
+            facts = r.get("facts")
+            missing = r["missing"] or (facts and facts["missing"])
+            held = f" (facts {facts['found']}/{facts['of']}, need {facts['min']})" \
+                if facts else ""
+            typer.echo(f"      abstained: {r['abstained']}; sources: {r['sources'][:k]}; "
+                       f"missing: {missing}{held}")
 
 
 @app.command()

@@ -56,62 +56,64 @@ def distinct_sources(passages: Iterable[Any]) -> list[str]:
 
 def evaluate(bot: BriefBot, items: list[dict[str, Any]], *, k: int = 5) -> dict[str, Any]:
     results = []
-    hits = rr = contains_ok = contains_n = abstain_ok = facts_ok = facts_n = passed = 0
-    in_scope = 0
     for item in items:
         history = item.get("history", ())
         answer = bot.ask(item["question"], history=history, filters=item.get("filters"))
         # Ranked distinct sources need a deeper list than the few passages an answer uses.
         sources = distinct_sources(bot.search(item["question"], k=4 * k, history=history,
                                               filters=item.get("filters")))
-        if answer.abstained:
-            sources = []
-        # What the answer says, for scoring: nothing when it abstains.
-        said = "" if answer.abstained else answer.text
-        expected = set(item.get("expected_sources") or [])
-        expect_abstain = bool(item.get("expect_abstain"))
-        rank = next((i for i, s in enumerate(sources, start=1) if s in expected), None)
-        result: dict[str, Any] = {
-            "id": item["id"], "question": item["question"], "answer": answer.text,
-            "abstained": answer.abstained, "sources": sources,
-            "citations": [c.to_dict() for c in answer.citations], "missing": [],
-        }
-        ok = answer.abstained == expect_abstain
-        abstain_ok += ok
-        if expected and not expect_abstain:
-            in_scope += 1
-            hit = rank is not None and rank <= k
-            hits += hit
-            rr += 1.0 / rank if rank else 0.0
-            result["rank"] = rank
-            ok = ok and hit
-        wanted = item.get("answer_contains") or []
-        if wanted and not expect_abstain:
-            contains_n += 1
-            missing = contains_all(said, wanted)
-            contains_ok += not missing
-            result["missing"] = missing
-            ok = ok and not missing
-        facts = item.get("facts") or []
-        if facts and not expect_abstain:
-            facts_n += 1
-            found = facts_found(said, facts)
-            need = int(item.get("min", len(facts)))
-            result["facts"] = {"found": sum(found), "min": need, "of": len(facts),
-                               "missing": [f[0] for f, got in zip(facts, found, strict=True)
-                                           if not got]}
-            facts_ok += sum(found) >= need
-            ok = ok and sum(found) >= need
-        result["ok"] = ok
-        passed += ok
-        results.append(result)
-    summary = {
-        "n": len(items),
-        f"recall@{k}": round(hits / in_scope, 4) if in_scope else 1.0,
-        "mrr": round(rr / in_scope, 4) if in_scope else 1.0,
-        "answer_contains": round(contains_ok / contains_n, 4) if contains_n else 1.0,
-        "facts": round(facts_ok / facts_n, 4) if facts_n else 1.0,
-        "abstain_accuracy": round(abstain_ok / len(items), 4),
-        "pass_rate": round(passed / len(items), 4),
+        results.append(score(item, answer, [] if answer.abstained else sources, k))
+    return {"summary": summarise(items, results, k), "results": results}
+
+
+def score(item: dict[str, Any], answer: Any, sources: list[str], k: int) -> dict[str, Any]:
+    """One question's result: its rank, what its answer misses, and whether it passes."""
+    said = "" if answer.abstained else answer.text  # an abstention holds no answer
+    expected = set(item.get("expected_sources") or [])
+    expect_abstain = bool(item.get("expect_abstain"))
+    result: dict[str, Any] = {
+        "id": item["id"], "question": item["question"], "answer": answer.text,
+        "abstained": answer.abstained, "sources": sources,
+        "citations": [c.to_dict() for c in answer.citations], "missing": [],
+        "abstain_ok": answer.abstained == expect_abstain,
     }
-    return {"summary": summary, "results": results}
+    ok = result["abstain_ok"]
+    if expected and not expect_abstain:
+        rank = next((i for i, s in enumerate(sources, start=1) if s in expected), None)
+        result["rank"] = rank
+        ok = ok and rank is not None and rank <= k
+    wanted = item.get("answer_contains") or []
+    if wanted and not expect_abstain:
+        result["missing"] = contains_all(said, wanted)
+        result["contains_ok"] = not result["missing"]
+        ok = ok and result["contains_ok"]
+    facts = item.get("facts") or []
+    if facts and not expect_abstain:
+        found = facts_found(said, facts)
+        need = int(item.get("min", len(facts)))
+        result["facts"] = {"found": sum(found), "min": need, "of": len(facts),
+                           "missing": [f[0] for f, got in zip(facts, found, strict=True)
+                                       if not got]}
+        ok = ok and sum(found) >= need
+    result["ok"] = ok
+    return result
+
+
+def summarise(items: list[dict[str, Any]], results: list[dict[str, Any]],
+              k: int) -> dict[str, Any]:
+    ranked = [r for r in results if "rank" in r]
+    contains = [r["contains_ok"] for r in results if "contains_ok" in r]
+    facts = [r["facts"]["found"] >= r["facts"]["min"] for r in results if "facts" in r]
+
+    def share(values: list[bool] | list[float]) -> float:
+        return round(sum(values) / len(values), 4) if values else 1.0
+
+    return {
+        "n": len(items),
+        f"recall@{k}": share([r["rank"] is not None and r["rank"] <= k for r in ranked]),
+        "mrr": share([1.0 / r["rank"] if r["rank"] else 0.0 for r in ranked]),
+        "answer_contains": share(contains),
+        "facts": share(facts),
+        "abstain_accuracy": share([r["abstain_ok"] for r in results]),
+        "pass_rate": share([r["ok"] for r in results]),
+    }

@@ -1,7 +1,7 @@
 """Parsing files in a child process, with a time and a memory limit per file.
 
 The corpus is whatever people put in a folder or upload: a file can be made to expand (a DOCX
-holding 10 MB of XML, a PDF of 60,000 pages) or to hang a parser. `loaders.Limits` refuses the
+holding 10 MB of XML, a PDF of 60,000 pages) or to hang a parser. `parsed.Limits` refuses the
 shapes we know; this bounds the rest. A file that takes longer than the time limit, or needs
 more memory than the limit, is skipped with that reason, the child is replaced, and the run
 goes on with the next file; the indexing process itself never holds more than one parsed file.
@@ -83,7 +83,7 @@ def main(argv: list[str]) -> None:
 
 
 class ParserProcess:
-    """`loaders.load_bytes` in a child process: same results, bounded time and memory.
+    """`formats.load_bytes` in a child process: same results, bounded time and memory.
 
     The child is a plain `python` started with `subprocess` (not `multiprocessing`, whose
     spawn would import the caller's main module again: a script calling `index.update()`

@@ -237,12 +237,42 @@ def _build(settings: IndexSettings, embedder: Embedder,
     drop_ids = [r["id"] for r in old_rows if r["source"] not in keep]
     new_rows = [c.record() for doc in scan.parsed.values() for c in doc.chunks]
     new_texts = [c.embed_text() for doc in scan.parsed.values() for c in doc.chunks]
+    vectors = _vectors(settings, embedder, current, old_rows, new_rows, new_texts, report,
+                       progress)
 
-    # Chunks whose text did not change inside an edited file keep their old vector.
+    progress.phase("writing the vector store", 1)
+    copy = current is not None and not settings.chroma_url
+    write = partial(_write_store, settings=settings, current=current, gen_dir=gen_dir,
+                    collection=collection, kept=rows, drop_ids=drop_ids, new_rows=new_rows,
+                    vectors=vectors)
+    try:
+        collection = write(copy=copy)
+    except IndexStateError as exc:
+        if not copy:
+            raise
+        # Copy-and-apply is only a shortcut; a store that fails its check is written afresh.
+        progress.log(f"the copied vector store failed its check ({exc}); writing it afresh")
+        shutil.rmtree(gen_dir / "chroma", ignore_errors=True)
+        collection = write(copy=False)
+    rows.extend(new_rows)
+    progress.advance()
+    _write_tables(settings, embedder, gen_dir, name, collection, scan, current, rows, report,
+                  progress)
+
+
+def _vectors(settings: IndexSettings, embedder: Embedder, current: Generation | None,
+             old_rows: list[dict[str, Any]], new_rows: list[dict[str, Any]],
+             new_texts: list[str], report: UpdateReport, progress: Progress) -> np.ndarray:
+    """The new rows' vectors: a chunk whose text did not change (inside an edited file too)
+    keeps its old vector; the rest are embedded."""
     old_by_hash = {r["hash"]: r["id"] for r in old_rows}
     old_store = open_store(settings, current.path, current.collection) if current else None
-    reuse_ids = [old_by_hash[r["hash"]] for r in new_rows if r["hash"] in old_by_hash]
-    reused = old_store.embeddings(reuse_ids) if old_store and reuse_ids else {}
+    try:
+        reuse_ids = [old_by_hash[r["hash"]] for r in new_rows if r["hash"] in old_by_hash]
+        reused = old_store.embeddings(reuse_ids) if old_store and reuse_ids else {}
+    finally:
+        if old_store is not None:
+            old_store.close()
     vectors = np.zeros((len(new_rows), embedder.dimensions), dtype=np.float32)
     todo = []
     for i, row in enumerate(new_rows):
@@ -264,26 +294,14 @@ def _build(settings: IndexSettings, embedder: Embedder,
         progress.phase("exporting the encoder for later runs (once per machine)", 1)
         embedder.ensure_export()
         progress.advance()
+    return vectors
 
-    progress.phase("writing the vector store", 1)
-    if old_store is not None:
-        old_store.close()
-    copy = current is not None and not settings.chroma_url
-    write = partial(_write_store, settings=settings, current=current, gen_dir=gen_dir,
-                    collection=collection, kept=rows, drop_ids=drop_ids, new_rows=new_rows,
-                    vectors=vectors)
-    try:
-        collection = write(copy=copy)
-    except IndexStateError as exc:
-        if not copy:
-            raise
-        # Copy-and-apply is only a shortcut; a store that fails its check is written afresh.
-        progress.log(f"the copied vector store failed its check ({exc}); writing it afresh")
-        shutil.rmtree(gen_dir / "chroma", ignore_errors=True)
-        collection = write(copy=False)
-    rows.extend(new_rows)
-    progress.advance()
 
+def _write_tables(settings: IndexSettings, embedder: Embedder, gen_dir: Path, name: str,
+                  collection: str, scan: Scan, current: Generation | None,
+                  rows: list[dict[str, Any]], report: UpdateReport, progress: Progress) -> None:
+    """Everything but the vectors: the keyword index, the chunk table, the glossary, and the
+    manifest last (a generation without one is incomplete)."""
     progress.phase("writing the keyword index", 1)
     texts = [_keyword_text(r) for r in rows]
     KeywordIndex.build(texts).save(gen_dir / "keyword")

@@ -3,7 +3,8 @@
     SLACK_APP_TOKEN=xapp-... SLACK_BOT_TOKEN=xoxb-... brief-bot slack           # Socket Mode
     SLACK_SIGNING_SECRET=... SLACK_BOT_TOKEN=xoxb-... brief-bot slack --http    # Events API
 
-What the relay does with a message is `slack_relay`; this module starts, serves and stops it.
+What the relay does with a message is `slack.relay` (its slack_bolt app, `slack.app`); this
+module starts, serves and stops it.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from slack_bolt import App
 
 from ..config import Settings
+from .app import api_base_url, build_app
 from .format import install_log_redaction, redact
-from .relay import EVENTS_PATH, api_base_url, build_app
+from .relay import EVENTS_PATH
 
 log = logging.getLogger("brief_bot.slack")
 
@@ -135,10 +137,9 @@ def _configure_logging(log_level: str) -> None:
         root.setLevel(getattr(logging, level, logging.INFO))
 
 
-def run_relay(settings: Settings, *, http: bool, host: str = "127.0.0.1",
-              port: int = 3000) -> None:
-    """Run until SIGINT/SIGTERM: Socket Mode by default, the HTTP Events API with `http`."""
-    _configure_logging(settings.log_level)
+def _check_tokens(*, http: bool) -> str | None:
+    """The tokens the chosen mode needs, from the environment (never logged): the app-level
+    token for Socket Mode, or None over HTTP. Exits with one line naming what is missing."""
     app_token = os.environ.get("SLACK_APP_TOKEN")
     install_log_redaction([os.environ.get("SLACK_BOT_TOKEN"), app_token,
                            os.environ.get("SLACK_SIGNING_SECRET")])
@@ -150,6 +151,26 @@ def run_relay(settings: Settings, *, http: bool, host: str = "127.0.0.1",
         raise SystemExit(f"error: {' and '.join(missing)} not set; see docs/slack.md")
     if not http and not (app_token or "").startswith("xapp-"):
         raise SystemExit("error: SLACK_APP_TOKEN must be an app-level token (xapp-...)")
+    return app_token
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT: the relay finishes what it is doing and stops."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return stop
+
+
+def run_relay(settings: Settings, *, http: bool, host: str = "127.0.0.1",
+              port: int = 3000) -> None:
+    """Run until SIGINT/SIGTERM: Socket Mode by default, the HTTP Events API with `http`."""
+    _configure_logging(settings.log_level)
+    app_token = _check_tokens(http=http)
 
     from ..bot import BriefBot, BriefBotError
 
@@ -171,14 +192,7 @@ def run_relay(settings: Settings, *, http: bool, host: str = "127.0.0.1",
     bot.ask("What is the ITU Council?")  # first-question costs (stores, caches) paid now
     log.info("model and index warm in %.0f ms", (time.perf_counter() - started) * 1000)
 
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: Any) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
+    stop = _stop_on_signals()
     if server is not None:
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                          name="slack-http", daemon=True).start()
