@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .headings import HeadingPath
+
 DOC_TYPES = frozenset({"briefing", "roadmap", "narrative", "messages", "background", "timeline",
                        "glossary", "report"})
 STATUSES = frozenset({"agreed", "draft", "superseded", "unspecified"})
@@ -103,6 +105,11 @@ class Passage:
     # The chunk texts behind a merged passage: quotes are taken from these, so a quote is
     # always a verbatim span of its source even where the merge re-joined two chunks.
     parts: tuple[str, ...] = field(default=())
+
+    @property
+    def heading(self) -> HeadingPath:
+        """The section path, read into its headings."""
+        return HeadingPath.parse(self.section)
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "chunk_id": self.chunk_id, "text": self.text,

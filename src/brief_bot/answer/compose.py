@@ -181,7 +181,7 @@ class ExtractiveComposer:
             for section in sections.document(first):
                 if not section.section:
                     continue
-                heading = section.section.split(" > ")[-1]
+                heading = section.heading.last
                 if not numbers <= set(re.findall(r"\d+", heading)):
                     continue
                 hit = share(query, stems_of(stats, heading))
@@ -210,7 +210,7 @@ class ExtractiveComposer:
             shown = plain(sentence.text)
             if YES_NO.search(shown) and "?" in passage.section:
                 # "Yes" answers the question its heading asks, not necessarily the user's.
-                shown = f"(On *{passage.section.split(' > ')[-1]}*) {shown}"
+                shown = f"(On *{passage.heading.last}*) {shown}"
             paragraph.append(f"{shown} [{n}]")
             items = list_after(passage, sentence.text)
             if items:

@@ -124,7 +124,7 @@ def choose(query: Query, passages: Sequence[Passage], stats: TermStats, limit: i
 
 def asks_same(query: Query, passage: Passage, stats: TermStats) -> bool:
     """Whether the passage's heading asks (about) what the question asks."""
-    heading = passage.section.split(" > ")[-1]
+    heading = passage.heading.last
     return "?" in heading and (not query.terms or share(query, stems_of(stats, heading)) >= 0.6)
 
 

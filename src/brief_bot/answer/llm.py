@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 
 from ..config import AnswerSettings
+from ..dates import month_name
 from ..types import Citation, Draft, Passage, Query, Sections, TermStats
 from .sentences import split_sentences
 
@@ -34,8 +35,6 @@ Rules:
 
 CONTEXT_WORDS = 2500  # the whole sections given to the model, at most
 _CITE = re.compile(r"\[(\d+)\]")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
 
 
 class LLMAnswerRejected(RuntimeError):
@@ -73,7 +72,7 @@ def question_notes(query: Query) -> str:
     if query.intent == "list":
         notes.append("It asks for a set: list every item.")
     if query.months:
-        notes.append("It is about " + ", ".join(f"{_MONTHS[m - 1]} {y}"
+        notes.append("It is about " + ", ".join(f"{month_name(m)} {y}"
                                                 for y, m in query.months) + " only.")
     elif query.years:
         notes.append("It is about " + ", ".join(map(str, query.years)) + " only.")

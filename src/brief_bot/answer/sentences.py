@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..dates import ANY_YEAR, MONTH_IN_TEXT
+
 # Sentence ends, blank lines, and line breaks before list items or after a full stop; a bare
 # line break (wrapped PDF text) stays inside its sentence.
 # Not after an initial or a title ("R.N. Jha", "U.S. Department", "Mr. Kramer").
@@ -31,14 +33,13 @@ DEPENDENT = re.compile(r"^\W*(still|however|but|yet|also|so|thus|therefore|then|
 # A bare yes or no inside a sentence answers a question asked elsewhere (often the heading).
 YES_NO = re.compile(r"\b(yes|no)\s*[:;,]", re.I)
 
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                  r"forty|fifty|hundred|thousand|million|billion|half|third|quarter|dozen")
 # What a sentence that answers each kind of question (`query.KINDS`) contains. A sentence with
 # the question's words *and* the kind of thing asked for is the likely answer; the term match
 # alone often prefers a sentence that restates the question.
 GIVES: dict[str, re.Pattern[str]] = {
-    "date": re.compile(rf"\b(1[89]\d\d|20\d\d)\b|\b{_MONTH}\s+\d|\b\d{{1,2}}\s*{_MONTH}"),
+    "date": re.compile(rf"\b{ANY_YEAR}\b|\b{MONTH_IN_TEXT}\s+\d|\b\d{{1,2}}\s*{MONTH_IN_TEXT}"),
     "duration": re.compile(rf"\b(\d+|{_NUMBER_WORDS})[\s-]+(hour|day|week|month|year)s?\b",
                            re.I),
     "number": re.compile(rf"\d|\b({_NUMBER_WORDS})\b|per\s?cent", re.I),

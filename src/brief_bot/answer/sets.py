@@ -16,21 +16,19 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ..dates import MONTH, YEAR, month_name, month_named, year_named
 from ..terms import analyze
 from ..types import Passage, Query, Sections, TermStats
 from .scoring import matched, stems_of
 from .sentences import MARKUP, item_label, list_blocks, plain, split_sentences
 
 MAX_ITEMS = 30
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december")
 # "Message 1: ...", "Route 2 - ...", "One-pager 3: ...", "Step IV".
 _ENUMERATED = re.compile(r"^(?P<key>[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?)\s+"
                          r"(?:\d{1,2}|[IVX]{1,4})\b")
 # "January 2015: ...", "March-April 2014: ...", "2013: Council 2013".
-_DATED = re.compile(r"^(?:(?:early|late|mid)[\s-]+)?(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
-                    r"oct|nov|dec)[a-z]*\.?(?:\s*[-–]\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
-                    r"oct|nov|dec)[a-z]*\.?)?\s+)?(?:19|20)\d\d\b", re.I)
+_DATED = re.compile(rf"^(?:(?:early|late|mid)[\s-]+)?(?:{MONTH}(?:\s*[-–]\s*{MONTH})?\s+)?"
+                    rf"{YEAR}\b", re.I)
 _FOOTER = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?\s*$", re.I)
 
 @dataclass(frozen=True)
@@ -208,7 +206,7 @@ def _lists(document: Sequence[Passage]) -> list[_Candidate]:
             found.append(_Candidate(
                 block.lead, tuple(items), block.numbered,
                 f"{section.title} {section.section} {before}",
-                section.section.split(" > ")[-1],
+                section.heading.last,
                 tuple(item_label(lines[s]) for s, _ in block.spans), section.title, False,
                 frozenset(owner[s].chunk_id for s, _ in block.spans), section.doc_type))
     return found
@@ -219,17 +217,17 @@ def _runs(document: Sequence[Passage]) -> list[_Candidate]:
     one heading."""
     groups: dict[tuple[str, tuple[str, ...]], list[Passage]] = {}
     for section in document:
-        path = _path(section)
+        path = section.heading.parts
         if not path:
             continue
         heading = path[-1]
-        if _DATED.match(heading) and not re.fullmatch(r"(?:19|20)\d\d", heading):
+        if _DATED.match(heading) and not re.fullmatch(YEAR, heading):
             groups.setdefault(("dated", ()), []).append(section)
         elif enumerated := _ENUMERATED.match(heading):
             groups.setdefault((enumerated.group("key").lower(), path[:-1]), []).append(section)
         if len(path) >= 2:
             groups.setdefault(("under", path[:-1]), []).append(section)
-    by_path = {_path(section): section for section in document}
+    by_path = {section.heading.parts: section for section in document}
     found: list[_Candidate] = []
     for (key, parent), members in groups.items():
         members = list({m.chunk_id: m for m in members}.values())
@@ -240,23 +238,21 @@ def _runs(document: Sequence[Passage]) -> list[_Candidate]:
         own = by_path.get(parent) if key == "under" else None
         ids = {m.chunk_id for m in members} | ({own.chunk_id} if own else set())
         items = tuple(_section_item(m) for m in members)
-        headings = " ".join(_path(m)[-1] for m in members)
-        parents = " ".join(dict.fromkeys(" ".join(_path(m)[:-1]) for m in members))
+        headings = " ".join(m.heading.parts[-1] for m in members)
+        parents = " ".join(dict.fromkeys(" ".join(m.heading.parts[:-1]) for m in members))
         heading = parent[-1] if key == "under" else f"{parents} {headings}"
         found.append(_Candidate("", items, False, f"{members[0].title} {parents} {headings}",
-                                heading, tuple(_path(m)[-1] for m in members),
+                                heading, tuple(m.heading.parts[-1] for m in members),
                                 members[0].title, key == "dated", frozenset(ids),
                                 members[0].doc_type))
     return found
 
 
-def _path(passage: Passage) -> tuple[str, ...]:
-    return tuple(p for p in passage.section.split(" > ") if p)
 
 
 def _section_item(section: Passage) -> Item:
     """A whole section as one item: its heading and the sentence that says what it is."""
-    heading = _path(section)[-1]
+    heading = section.heading.parts[-1]
     sentences = split_sentences(section.text)
     if not sentences:
         return Item(f"**{heading}**", heading, section, whole=True)
@@ -277,15 +273,10 @@ def mentions_period(text: str, query: Query) -> bool:
     """Whether `text` names the question's month or year: not inside a range ("2015-2018" is
     not 2018's entry), and a year's event by its short name counts ("PP-18" for 2018)."""
     low = text.lower()
-
-    def year_named(year: int) -> bool:
-        return bool(re.search(rf"(?<![-–\d]){year}\b(?!\s*[-–]\s*\d)", low)
-                    or re.search(rf"\b[a-z]+-{year % 100:02d}\b", low))
-
     if query.months:
-        return any(year_named(year) and re.search(rf"\b{_MONTHS[month - 1][:3]}", low)
+        return any(year_named(low, year) and month_named(low, month)
                    for year, month in query.months)
-    return any(year_named(year) for year in query.years)
+    return any(year_named(low, year) for year in query.years)
 
 
 def _in_scope(query: Query, cand: _Candidate) -> list[Item]:
@@ -331,7 +322,7 @@ def _framing(cand: _Candidate, query: Query, *, narrowed: bool) -> str:
     label = status_label(cand.items[0].passage)
     period = ""
     if narrowed and query.scoped:
-        spans = [f"{_MONTHS[m - 1].capitalize()} {y}" for y, m in query.months] or \
+        spans = [f"{month_name(m)} {y}" for y, m in query.months] or \
             [str(y) for y in query.years]
         period = f", the entries for {_joined(spans)}"
     return f"From **{cand.title}**" + (f" ({label})" if label else "") + period + ":"

@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..headings import HeadingPath
 from .files import content_hash
 from .formats import load_bytes
 from .metadata import DocMeta, read_metadata
@@ -61,7 +62,7 @@ def clean_for_models(text: str) -> str:
 
 
 def model_text(title: str, section: str, text: str) -> str:
-    head = " > ".join(part for part in (title, section) if part)
+    head = str(HeadingPath.of(title, section))
     head = " ".join(head.split()[:HEADER_WORDS])
     body = clean_for_models(text)
     return f"{head}\n{body}" if head else body
@@ -122,7 +123,7 @@ def split_parsed(parsed: Parsed, source: str, meta: DocMeta, *, chunk_size: int,
         heading = section.heading
         if heading and heading[0] == meta.title:
             heading = heading[1:]  # the title is shown anyway; the section is what is below it
-        section_path = " > ".join(heading)
+        section_path = str(HeadingPath(heading))
         # A section that fits is one chunk: what the splitter would return, without measuring
         # each of its paragraphs, sentences and clauses first.
         fits = measured(section.text) <= chunk_size

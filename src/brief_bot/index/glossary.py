@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..dates import YEAR
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -48,7 +50,7 @@ class Glossary:
                 if len(_norm(form)) >= 2:
                     forms.append((_norm(form), entry))
                     # "Plenipot 2010" is also "the 2010 Plenipot".
-                    dated = re.fullmatch(r"(.+) ((?:19|20)\d\d)", _norm(form))
+                    dated = re.fullmatch(rf"(.+) ({YEAR})", _norm(form))
                     if dated:
                         forms.append((f"{dated.group(2)} {dated.group(1)}", entry))
         # Longest forms first so "WCIT-12" wins over "WCIT" where both match.

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..config import IndexSettings
-from ..headings import SECTION_LABEL
+from ..headings import SECTION_LABEL, HeadingPath
 from ..types import FILTER_KEYS, FilterError, Filters, Passage, Query
 from .generations import (
     CHUNKS,
@@ -175,7 +175,7 @@ class Snapshot:
         """Rows by the label of their section, where it has one ("Route 4", "Message 2")."""
         rows: dict[frozenset[str], list[int]] = {}
         for i, row in enumerate(self.rows):
-            label = SECTION_LABEL.match(str(row["section"]).split(" > ")[-1])
+            label = SECTION_LABEL.match(HeadingPath.parse(str(row["section"])).last)
             if label:
                 rows.setdefault(frozenset(self.keyword.analyze(label.group(0))), []).append(i)
         return rows

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from ..dates import ABBREVIATIONS, MONTH, YEAR, month_number
 from ..index.glossary import SHORTHAND, Glossary
 from ..types import Query, TermStats
 from .history import user_turns
@@ -30,8 +31,6 @@ full name often vs half decid kind sort due he she him her his hers theirs one o
 others first second third fourth fifth sixth seventh eighth ninth tenth last
 """.split())
 
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 
 # A follow-up opens like one, or points back without naming anything itself.
 _OPENER = re.compile(r"^\s*(and|but|also|so|then|or|plus|what about|how about|what else|"
@@ -104,10 +103,10 @@ _QUOTE_ASKED = re.compile(r"\b(message|messages|msgs?|narrative|talking points|l
 # name ("Council 2015", "Connect 2020").
 _YEAR_SCOPE = re.compile(
     r"\b(?:in|for|during|by|of|before|after|until|till|through|throughout|since|from|between)"
-    r"\s+(?:(?:early|late|mid)[\s-]*)?(?:(?P<month>" + _MONTH + r")\s+)?"
-    r"(?P<year>(?:19|20)\d\d)(?:\s*(?:-|–|to|and)\s*(?P<end>(?:19|20)\d\d))?\b|"
-    r"\b(?P<month2>" + _MONTH + r")\s+(?P<year2>(?:19|20)\d\d)\b|"
-    r"^\s*(?P<year3>(?:19|20)\d\d)\b", re.I)
+    r"\s+(?:(?:early|late|mid)[\s-]*)?(?:(?P<month>" + MONTH + r")\s+)?"
+    rf"(?P<year>{YEAR})(?:\s*(?:-|–|to|and)\s*(?P<end>{YEAR}))?\b|"
+    r"\b(?P<month2>" + MONTH + rf")\s+(?P<year2>{YEAR})\b|"
+    rf"^\s*(?P<year3>{YEAR})\b", re.I)
 
 
 class Vocabulary(Protocol):
@@ -190,7 +189,7 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixt
              "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8, "9th": 9, "10th": 10,
              "last": -1}
 _ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+([a-z][a-z-]+)\b", re.I)
-_HALF = re.compile(r"\b(first|second|1st|2nd|early|late)\s+half\s+of\s+((?:19|20)\d\d)\b", re.I)
+_HALF = re.compile(rf"\b(first|second|1st|2nd|early|late)\s+half\s+of\s+({YEAR})\b", re.I)
 
 
 def scope(question: str) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
@@ -208,7 +207,7 @@ def scope(question: str) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
         end = int(m.group("end")) if m.group("end") else start
         years.extend(range(start, min(end, start + 20) + 1))
         if month:
-            months.append((start, _MONTHS.index(month[:3].lower()) + 1))
+            months.append((start, month_number(month)))
     return tuple(dict.fromkeys(years)), tuple(dict.fromkeys(months))
 
 
@@ -242,8 +241,8 @@ def set_nouns(question: str, stats: TermStats, names: Sequence[str]) -> tuple[st
 
 # "WRC-15", "wtdc-17", "Council 2016": a named event, found in the material or not at all.
 _NAMED_EVENT = re.compile(r"\b([A-Za-z][A-Za-z+]{1,15})-(\d{2}|\d{4})\b|"
-                          r"\b([A-Z][a-z]+|[A-Z]{2,})\s((?:19|20)\d\d)\b")
-_NOT_NAMES = frozenset(_MONTHS) | {m for m in """january february march april june july august
+                          rf"\b([A-Z][a-z]+|[A-Z]{{2,}})\s({YEAR})\b")
+_NOT_NAMES = frozenset(ABBREVIATIONS) | {m for m in """january february march april june july august
 september october november december in for of by since from until before after during
 early late mid between the and or to at""".split()}
 _PAST = re.compile(r"\b(did|was|were|had|happened|decided|agreed|adopted|elected|won|passed|"
@@ -297,7 +296,7 @@ def beyond_horizon(question: str, vocabulary: Vocabulary) -> tuple[str, ...]:
     if horizon is None or not _PAST.search(question):
         return ()
     found = []
-    for m in re.finditer(r"\b((?:19|20)\d\d)\b|\b([A-Za-z][A-Za-z+]{1,15})-(\d{2})\b",
+    for m in re.finditer(rf"\b({YEAR})\b|\b([A-Za-z][A-Za-z+]{{1,15}})-(\d{{2}})\b",
                          question):
         year = int(m.group(1)) if m.group(1) else 2000 + int(m.group(3))
         if year > horizon:
@@ -366,7 +365,7 @@ def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary) -> Qu
         nouns = tuple(dict.fromkeys([*vocabulary.analyze(m.group(2)), *nouns]))
     years, months = scope(asked)
     if intent == "fact" and (years or months) and len(
-            [t for t in terms if not t.isdigit() and t[:3] not in _MONTHS]) <= 1:
+            [t for t in terms if not t.isdigit() and t[:3] not in ABBREVIATIONS]) <= 1:
         intent = "period"  # "what happened in March 2014?": the entries of that period
     doc_types = tuple(t for t, p in _DOC_TYPE_ASKED.items() if p.search(asked))
     if intent == "period" and "timeline" not in doc_types:
