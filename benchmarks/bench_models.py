@@ -31,7 +31,7 @@ from common import CACHE, EXTERNAL, ROOT, first_rank
 
 from brief_bot.bot import BriefBot
 from brief_bot.corpus import model_text
-from brief_bot.search import fuse
+from brief_bot.search import analyse, fuse
 
 
 def main() -> None:
@@ -80,7 +80,7 @@ def main() -> None:
         fused: dict[str, list[str]] = {}
         started = time.perf_counter()
         for item in items:
-            query = snap.glossary.expand(item["question"])
+            query = analyse(item["question"], (), snap).expanded
             sims = vectors @ model.encode([query], normalize_embeddings=True)[0]
             top = [(int(i), float(sims[i])) for i in np.argsort(-sims)[:100]]
             dense[item["id"]] = hit_sources(snap, top)

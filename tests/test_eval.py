@@ -105,6 +105,7 @@ def test_filters_apply(starter_bot) -> None:  # type: ignore[no-untyped-def]
 
 def test_answer_types_and_sentences(starter_bot) -> None:  # type: ignore[no-untyped-def]
     from brief_bot.answer.sentences import GIVES, split_sentences
+    from brief_bot.types import Kind
 
     assert split_sentences("R.N. Jha of the DoT led the Indian delegation. The U.S. Department "
                            "of Commerce ended the contract. Mr. Kramer spoke for it.") == [
@@ -129,10 +130,10 @@ def test_answer_types_and_sentences(starter_bot) -> None:  # type: ignore[no-unt
         assert kind is not None, question
         assert GIVES[kind].search(gives), (question, gives)
         assert not GIVES[kind].search(does_not), (question, does_not)
-    assert starter_bot.analyse("What is the CWG-Internet?").kind == "definition"
+    assert starter_bot.analyse("What is the CWG-Internet?").kind is Kind.DEFINITION
     # "When the texts disagree, which one...": not a date question.
     assert starter_bot.analyse("When the language versions disagree, which one is "
-                               "authoritative?").kind != "date"
+                               "authoritative?").kind is not Kind.DATE
 
 
 STAFF = ROOT / "tests" / "eval" / "staff.jsonl"

@@ -87,7 +87,7 @@ class BriefBot:
         passages = self.retriever.search(snapshot, query, k=k or self.settings.k,
                                          filters=filters)
         retrieved = time.perf_counter()
-        draft = self.composer.compose(query, passages, snapshot, snapshot)
+        draft = self.composer.compose(query, passages, snapshot)
         done = time.perf_counter()
         return Answer(
             question=question, text=draft.text, abstained=draft.abstained,

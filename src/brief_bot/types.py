@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Protocol
 
 from .headings import HeadingPath
@@ -165,27 +166,57 @@ class Answer:
                 "composer": self.composer}
 
 
+class Shape(Enum):
+    """What shape of answer a question asks for."""
+
+    FACT = "fact"  # a few sentences that say it
+    LIST = "list"  # a whole set: "what are our messages", "which routes"
+    ITEM = "item"  # one member of a set, or agreed wording: "our message on human rights"
+    HOW = "how"  # a way to do something: "how can we take part"
+    PERIOD = "period"  # the entries of a period: "what happened in March 2014"
+
+
+class Kind(Enum):
+    """What kind of fact a question asks for, when it asks for one."""
+
+    DATE = "date"
+    DURATION = "duration"
+    NUMBER = "number"
+    PERSON = "person"
+    PLACE = "place"
+    DEFINITION = "definition"
+
+
 @dataclass(frozen=True)
 class Query:
-    """One question, analysed once (by `query.analyse`) and handed to search and answer.
+    """One question, read once (by `search.analyse`) and handed to search and answer: neither
+    reads the question's text again, they read these fields.
 
     `terms` maps each content stem of the question to its weight (rarity in the index); the
     terms of the previous turn that a follow-up leans on are in `context_terms`, weighed less.
     """
 
     text: str
-    search_text: str  # what retrieval reads: the question, after the previous turn if needed
+    search_text: str  # the question, after the previous turn when it is a follow-up
     terms: Mapping[str, float]
+    # What retrieval reads: `search_text` with the shorthand written out and the other names of
+    # the glossary terms it uses, and that text's stems.
+    expanded: str = ""
+    expanded_stems: frozenset[str] = frozenset()
+    stems: frozenset[str] = frozenset()  # every stem of the question, question words too
+    previous: str | None = None  # the earlier turn a follow-up leans on
     context_terms: Mapping[str, float] = field(default_factory=dict)
     # The stems of a glossary term's other names, by the question stem they stand for.
     alternates: Mapping[str, tuple[frozenset[str], ...]] = field(default_factory=dict)
     follow_up: bool = False
     names: tuple[str, ...] = ()  # glossary terms and forums the question names
-    intent: str = "fact"  # fact | list | item | how | period
-    kind: str | None = None  # date | duration | number | person | place | definition
+    name_stems: frozenset[str] = frozenset()  # the stems of those names
+    shape: Shape = Shape.FACT
+    kind: Kind | None = None
     set_nouns: tuple[str, ...] = ()  # stems of what a list question asks for ("messag")
     about: tuple[str, ...] = ()  # stems after "about"/"on": narrows a set to matching items
     ordinal: int | None = None  # "the third lesson": which item of the set
+    numbers: frozenset[str] = frozenset()  # the numbers written in the question ("route 4")
     years: tuple[int, ...] = ()
     months: tuple[tuple[int, int], ...] = ()  # (year, month)
     doc_types: tuple[str, ...] = ()  # kinds of document the question names
@@ -218,14 +249,6 @@ class Draft:
     composer: str = "extractive"
 
 
-class TermStats(Protocol):
-    """How the index sees words: its analyser (stems, stopwords dropped) and term rarity."""
-
-    def analyze(self, text: str) -> list[str]: ...
-
-    def idf(self, stem: str) -> float: ...
-
-
 class Sections(Protocol):
     """The documents' structure around a passage: the "big" side of small-to-big answering."""
 
@@ -243,5 +266,5 @@ class Composer(Protocol):
 
     name: str
 
-    def compose(self, query: Query, passages: Sequence[Passage], stats: TermStats,
+    def compose(self, query: Query, passages: Sequence[Passage],
                 sections: Sections) -> Draft: ...

@@ -2,7 +2,7 @@
 
 The default composer is extractive: every sentence of an answer is a sentence of a source, kept
 verbatim, so each `[n]` quotes text that is really in source n. It answers in the shape the
-question asks for (`query.Query.intent`): a set question gets the whole list from the structure
+question asks for (`Query.shape`): a set question gets the whole list from the structure
 around the best passages (`sets`); a question for agreed wording gets that wording whole; any
 other question gets the few sentences that answer it. No sentence is embedded at question time:
 sentences are scored by the question's terms, weighted by how rare each is in the index.
@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from ..headings import SECTION_LABEL
-from ..types import Citation, Composer, Draft, Passage, Query, Sections, TermStats
+from ..types import Citation, Composer, Draft, Kind, Passage, Query, Sections, Shape
 from .extract import Sentence, choose
 from .scoring import matched, share, stems_of
 from .sentences import YES_NO, list_after, plain, split_sentences
@@ -66,7 +66,7 @@ class ExtractiveComposer:
 
     # --- evidence -----------------------------------------------------------------------
 
-    def evidence(self, query: Query, passages: Sequence[Passage], stats: TermStats) -> float:
+    def evidence(self, query: Query, passages: Sequence[Passage]) -> float:
         """0..1: how much of the question's rare-term weight the best passages cover, blended
         with the best dense similarity. Calibrated in the README."""
         if not passages:
@@ -76,7 +76,7 @@ class ExtractiveComposer:
         coverage = 0.0
         if total:
             for passage in passages[:3]:
-                stems = stems_of(stats, f"{passage.title} {passage.section} {passage.text}")
+                stems = stems_of(f"{passage.title} {passage.section} {passage.text}")
                 found = sum(weights[t] for t in matched(query, stems))
                 coverage = max(coverage, found / total)
         dense = max(p.dense for p in passages[:3])
@@ -84,38 +84,38 @@ class ExtractiveComposer:
 
     # --- composing ----------------------------------------------------------------------
 
-    def compose(self, query: Query, passages: Sequence[Passage], stats: TermStats,
+    def compose(self, query: Query, passages: Sequence[Passage],
                 sections: Sections) -> Draft:
         if query.unknown or query.beyond or query.dangling:
             return self.abstain(passages, query)
         cite = _Citations()
-        if query.intent == "period" and passages:
+        if query.shape is Shape.PERIOD and passages:
             # "What happened in March 2014?" names nothing to weigh the evidence by; the
             # entries of that period are the answer, or there is none.
-            found = find_set(query, passages, stats, sections)
+            found = find_set(query, passages, sections)
             if found is not None:
                 return cite.draft(render_items(found, cite.number), passages, self.name)
-        if not passages or self.evidence(query, passages, stats) < self.abstain_threshold:
+        if not passages or self.evidence(query, passages) < self.abstain_threshold:
             return self.abstain(passages)
-        text = self._shaped(query, passages, stats, sections, cite)
+        text = self._shaped(query, passages, sections, cite)
         if text is None:
             return self.abstain(passages)
         return cite.draft(text, passages, self.name)
 
-    def _shaped(self, query: Query, passages: Sequence[Passage], stats: TermStats,
+    def _shaped(self, query: Query, passages: Sequence[Passage],
                 sections: Sections, cite: _Citations) -> str | None:
-        found = nth_item(query, passages, stats, sections)
+        found = nth_item(query, passages, sections)
         if found is not None:
             return render_items(found, cite.number)
-        named, hit = self._named_section(query, passages, stats, sections)
-        if query.wants_quote and query.intent != "list":
-            agreed, whole_document = self._agreed(query, passages, stats, sections)
+        named, hit = self._named_section(query, passages, sections)
+        if query.wants_quote and query.shape is not Shape.LIST:
+            agreed, whole_document = self._agreed(query, passages, sections)
             if agreed is not None and (named is None or whole_document
                                        or named.source == agreed.source):
                 return self.quote_whole(agreed, cite)
         # (A period question's set was looked for before the evidence; none was found.)
-        if query.intent in ("list", "how"):
-            found = find_set(query, passages, stats, sections)
+        if query.shape in (Shape.LIST, Shape.HOW):
+            found = find_set(query, passages, sections)
             # A section whose heading asks what the question asks ("what are our messages
             # and how and when do we action them?") beats a set that explains less of it.
             if found is not None and (named is None or query.scoped or (
@@ -129,13 +129,13 @@ class ExtractiveComposer:
                 return self.render(chosen, [named], cite) if chosen else None
             # A long section whose heading is the question (the road-map answers the brief's
             # own questions under them): its best sentences, with any list they lead into.
-            chosen = choose(query, [named], stats, int(self.answer_words * 1.2),
+            chosen = choose(query, [named], int(self.answer_words * 1.2),
                             keep_first=True)
             return self.render(chosen, [named], cite) if chosen else None
-        chosen = choose(query, passages, stats, self.answer_words)
+        chosen = choose(query, passages, self.answer_words)
         return self.render(chosen, passages, cite) if chosen else None
 
-    def _agreed(self, query: Query, passages: Sequence[Passage], stats: TermStats,
+    def _agreed(self, query: Query, passages: Sequence[Passage],
                 sections: Sections) -> tuple[Passage | None, bool]:
         """The agreed wording a question asks for: of the messages and narrative among the
         top passages, the section that best matches ("human rights" -> that message), or the
@@ -147,7 +147,7 @@ class ExtractiveComposer:
             return None, False
         weights = query.terms
         document = sections.document(agreed[0])
-        if share(query, stems_of(stats, agreed[0].title)) >= 0.75 and document:
+        if share(query, stems_of(agreed[0].title)) >= 0.75 and document:
             return document[0], True
         # Any section of the agreed documents found, not only the sections search returned:
         # its heading counts more than its text ("on development" -> "Development and
@@ -157,24 +157,24 @@ class ExtractiveComposer:
             candidates += sections.document(next(p for p in agreed if p.source == doc))
 
         def fit(section: Passage) -> float:
-            heading = matched(query, stems_of(stats, section.section))
-            text = matched(query, stems_of(stats, section.text)) - heading
+            heading = matched(query, stems_of(section.section))
+            text = matched(query, stems_of(section.text)) - heading
             return 1.5 * sum(weights.get(t, 0.0) for t in heading) + sum(
                 weights.get(t, 0.0) for t in text)
 
         return max(candidates, key=lambda c: (fit(c), -candidates.index(c))), False
 
-    def _named_section(self, query: Query, passages: Sequence[Passage], stats: TermStats,
+    def _named_section(self, query: Query, passages: Sequence[Passage],
                        sections: Sections) -> tuple[Passage | None, float]:
         """The section whose heading says what the question asks ("what is route 4?", "how
         will we measure success and learn from the process?"), in the documents of the top
         passages: search finds the document, its outline finds the section."""
-        if not sum(query.terms.values()) or query.kind not in (None, "definition") or \
-                len(query.terms) < 2 and query.intent != "fact":
+        if not sum(query.terms.values()) or query.kind not in (None, Kind.DEFINITION) or \
+                len(query.terms) < 2 and query.shape is not Shape.FACT:
             return None, 0.0
-        numbers = set(re.findall(r"\d+", query.text))
-        asked = stems_of(stats, query.text) | {s for forms in query.alternates.values()
-                                               for form in forms for s in form}
+        numbers = query.numbers
+        asked = query.stems | {s for forms in query.alternates.values() for form in forms
+                               for s in form}
         best: tuple[float, Passage] | None = None
         for source in dict.fromkeys(p.source for p in passages[:5]):
             first = next(p for p in passages if p.source == source)
@@ -184,12 +184,12 @@ class ExtractiveComposer:
                 heading = section.heading.last
                 if not numbers <= set(re.findall(r"\d+", heading)):
                     continue
-                hit = share(query, stems_of(stats, heading))
+                hit = share(query, stems_of(heading))
                 # Both ways: the heading says what the question asks, and the question says
                 # what the heading names ("Route 4" of "Route 4: The WSIS Forum"), not a
                 # heading that merely mentions the question's words among others.
                 label = SECTION_LABEL.match(heading)
-                named = stems_of(stats, label.group(0) if label else heading)
+                named = stems_of(label.group(0) if label else heading)
                 covered = len(named & asked) / len(named) if named else 0.0
                 if hit >= 0.8 and covered >= 0.6 and (best is None or hit > best[0]):
                     best = (hit, section)
@@ -266,13 +266,13 @@ class FallbackComposer:
         self.fallback = fallback
         self.name = f"{primary.name}+{fallback.name}"
 
-    def compose(self, query: Query, passages: Sequence[Passage], stats: TermStats,
+    def compose(self, query: Query, passages: Sequence[Passage],
                 sections: Sections) -> Draft:
-        draft = self.fallback.compose(query, passages, stats, sections)
+        draft = self.fallback.compose(query, passages, sections)
         if draft.abstained:
             return draft
         try:
-            return self.primary.compose(query, draft.passages, stats, sections)
+            return self.primary.compose(query, draft.passages, sections)
         except Exception as exc:  # noqa: BLE001 - any LLM failure falls back, logged
             log.warning("LLM answer rejected (%s: %s); using the extractive answer",
                         type(exc).__name__, exc)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..types import Passage, Query, TermStats
+from ..types import Kind, Passage, Query
 from .scoring import matched, share, stems_of
 from .sentences import DEPENDENT, GIVES, META, YES_NO, leads_in, list_after, plain, split_sentences
 from .sets import mentions_period
@@ -32,12 +32,12 @@ class Sentence:
     lead: bool = False  # it ends in ":" and its list follows it in the passage
 
 
-def choose(query: Query, passages: Sequence[Passage], stats: TermStats, limit: int, *,
+def choose(query: Query, passages: Sequence[Passage], limit: int, *,
            keep_first: bool = False) -> list[Sentence]:
     """The best sentences within `limit` words, in a readable order; `keep_first` keeps
     the first sentence of the first passage (a section's opening says what it is)."""
     weights = query.weights()
-    wanted = GIVES.get(query.kind or "")
+    wanted = GIVES.get(query.kind) if query.kind else None
     candidates: list[Sentence] = []
     texts: dict[tuple[int, int], str] = {}
     own: set[tuple[int, int]] = set()
@@ -50,7 +50,7 @@ def choose(query: Query, passages: Sequence[Passage], stats: TermStats, limit: i
                      for x in split_sentences(part)]
         for position, sentence in enumerate(sentences):
             texts[(p_index, position)] = sentence
-            stems = stems_of(stats, sentence)
+            stems = stems_of(sentence)
             found = matched(query, stems)
             hit = sum(weights[t] for t in found)
             opening = keep_first and p_index == 0 and position == 0
@@ -72,9 +72,9 @@ def choose(query: Query, passages: Sequence[Passage], stats: TermStats, limit: i
             if query.scoped:
                 shape *= 1.5 if mentions_period(sentence, query) else (
                     1.0 if passage_in_period else 0.6)
-            if YES_NO.search(sentence) and not asks_same(query, passage, stats):
+            if YES_NO.search(sentence) and not asks_same(query, passage):
                 shape *= 0.3  # a "yes" to another question reads as a yes to this one
-            if _FIELDS.search(sentence) and query.kind != "definition":
+            if _FIELDS.search(sentence) and query.kind is not Kind.DEFINITION:
                 shape *= 0.4  # a table row ("term: ...; expansion: ...") reads badly
             candidates.append(Sentence(p_index, position, sentence,
                                        hit * rank_weight * shape, stems, lead))
@@ -107,7 +107,7 @@ def choose(query: Query, passages: Sequence[Passage], stats: TermStats, limit: i
             if chosen else frozenset()
         if said and cand.stems and len(cand.stems - said) < 0.35 * len(cand.stems):
             continue
-        needs = _antecedent(cand, texts, chosen, stats)
+        needs = _antecedent(cand, texts, chosen)
         group = [*needs, cand]
         size = sum(len(s.text.split()) for s in group)
         if chosen and words + size > limit:
@@ -122,14 +122,14 @@ def choose(query: Query, passages: Sequence[Passage], stats: TermStats, limit: i
     return chosen
 
 
-def asks_same(query: Query, passage: Passage, stats: TermStats) -> bool:
+def asks_same(query: Query, passage: Passage) -> bool:
     """Whether the passage's heading asks (about) what the question asks."""
     heading = passage.heading.last
-    return "?" in heading and (not query.terms or share(query, stems_of(stats, heading)) >= 0.6)
+    return "?" in heading and (not query.terms or share(query, stems_of(heading)) >= 0.6)
 
 
 def _antecedent(cand: Sentence, texts: dict[tuple[int, int], str],
-                chosen: Sequence[Sentence], stats: TermStats) -> list[Sentence]:
+                chosen: Sequence[Sentence]) -> list[Sentence]:
     """A sentence that leans on the one before it ("Still, ...", "It was...") brings that
     one along, so the answer never hangs on a missing antecedent."""
     if not DEPENDENT.search(plain(cand.text)):
@@ -139,7 +139,7 @@ def _antecedent(cand: Sentence, texts: dict[tuple[int, int], str],
                              for c in chosen):
         return []
     return [Sentence(cand.passage, cand.position - 1, before, cand.score,
-                     stems_of(stats, before))]
+                     stems_of(before))]
 
 
 def _same_fact(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from ..config import AnswerSettings
 from ..dates import month_name
-from ..types import Citation, Draft, Passage, Query, Sections, TermStats
+from ..types import Citation, Draft, Passage, Query, Sections, Shape
 from .sentences import split_sentences
 
 SYSTEM_PROMPT = """You answer questions for the policy staff of BB, a civil-society organisation,
@@ -69,7 +69,7 @@ def _passages_prompt(passages: Sequence[Passage]) -> str:
 def question_notes(query: Query) -> str:
     """What the analysis found, in words the model can follow."""
     notes = []
-    if query.intent == "list":
+    if query.shape is Shape.LIST:
         notes.append("It asks for a set: list every item.")
     if query.months:
         notes.append("It is about " + ", ".join(f"{month_name(m)} {y}"
@@ -78,8 +78,8 @@ def question_notes(query: Query) -> str:
         notes.append("It is about " + ", ".join(map(str, query.years)) + " only.")
     if query.doc_types:
         notes.append("It names a kind of document: " + ", ".join(query.doc_types) + ".")
-    if query.follow_up and query.search_text != query.text:
-        notes.append(f"It follows the earlier question: {query.search_text[:-len(query.text)]}")
+    if query.follow_up and query.previous:
+        notes.append(f"It follows the earlier question: {query.previous}")
     return " ".join(notes)
 
 
@@ -95,7 +95,7 @@ class LLMComposer:
                                model=settings.llm_model, timeout=settings.llm_timeout,
                                max_retries=0, temperature=0)
 
-    def compose(self, query: Query, passages: Sequence[Passage], stats: TermStats,
+    def compose(self, query: Query, passages: Sequence[Passage],
                 sections: Sections) -> Draft:
         from langchain_core.messages import HumanMessage, SystemMessage
 

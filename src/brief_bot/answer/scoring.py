@@ -3,12 +3,14 @@ shares (sentences, sets, sections, the evidence behind an abstention)."""
 
 from __future__ import annotations
 
-from ..types import Query, TermStats
+from ..terms import analyze
+from ..types import Query
 
 
-def stems_of(stats: TermStats, text: str) -> frozenset[str]:
-    """The stems of `text`, as a set to match a question's terms against."""
-    return frozenset(stats.analyze(text))
+def stems_of(text: str) -> frozenset[str]:
+    """The stems of `text` (a passage's, a heading's), as a set to match a question's terms
+    against: the same analyser the index and the question's analysis use."""
+    return frozenset(analyze(text))
 
 
 def share(query: Query, stems: frozenset[str]) -> float:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..dates import ANY_YEAR, MONTH_IN_TEXT
+from ..types import Kind
 
 # Sentence ends, blank lines, and line breaks before list items or after a full stop; a bare
 # line break (wrapped PDF text) stays inside its sentence.
@@ -38,16 +39,16 @@ _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv
 # What a sentence that answers each kind of question (`query.KINDS`) contains. A sentence with
 # the question's words *and* the kind of thing asked for is the likely answer; the term match
 # alone often prefers a sentence that restates the question.
-GIVES: dict[str, re.Pattern[str]] = {
-    "date": re.compile(rf"\b{ANY_YEAR}\b|\b{MONTH_IN_TEXT}\s+\d|\b\d{{1,2}}\s*{MONTH_IN_TEXT}"),
-    "duration": re.compile(rf"\b(\d+|{_NUMBER_WORDS})[\s-]+(hour|day|week|month|year)s?\b",
+GIVES: dict[Kind, re.Pattern[str]] = {
+    Kind.DATE: re.compile(rf"\b{ANY_YEAR}\b|\b{MONTH_IN_TEXT}\s+\d|\b\d{{1,2}}\s*{MONTH_IN_TEXT}"),
+    Kind.DURATION: re.compile(rf"\b(\d+|{_NUMBER_WORDS})[\s-]+(hour|day|week|month|year)s?\b",
                            re.I),
-    "number": re.compile(rf"\d|\b({_NUMBER_WORDS})\b|per\s?cent", re.I),
+    Kind.NUMBER: re.compile(rf"\d|\b({_NUMBER_WORDS})\b|per\s?cent", re.I),
     # Two capitalised words (or initials and a name) inside the sentence: "Houlin Zhao",
     # "R.N. Jha".
-    "person": re.compile(r"(?<=[\s(,])(?:[A-Z]\.\s?)+[A-Z][a-z]+|(?<=[\s(,])[A-Z][a-z]+\s+"
+    Kind.PERSON: re.compile(r"(?<=[\s(,])(?:[A-Z]\.\s?)+[A-Z][a-z]+|(?<=[\s(,])[A-Z][a-z]+\s+"
                          r"(?:[A-Z]\.\s)?[A-Z][a-z]+"),
-    "place": re.compile(r"(?<=[\s(,])[A-Z][a-z]{2,}"),
+    Kind.PLACE: re.compile(r"(?<=[\s(,])[A-Z][a-z]{2,}"),
 }
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,2}[.)])\s+\S")

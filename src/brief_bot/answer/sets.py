@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..dates import MONTH, YEAR, month_name, month_named, year_named
 from ..terms import analyze
-from ..types import Passage, Query, Sections, TermStats
+from ..types import Passage, Query, Sections, Shape
 from .scoring import matched, stems_of
 from .sentences import MARKUP, item_label, list_blocks, plain, split_sentences
 
@@ -65,7 +65,7 @@ class _Candidate:
     doc_type: str
 
 
-def find_set(query: Query, passages: Sequence[Passage], stats: TermStats,
+def find_set(query: Query, passages: Sequence[Passage],
              sections: Sections) -> FoundSet | None:
     """The list that answers `query` from the structure around the top passages, if any."""
     # What the set is of counts double: "who holds each role" is answered by a list of roles.
@@ -84,26 +84,26 @@ def find_set(query: Query, passages: Sequence[Passage], stats: TermStats,
             # Sets rank with their document; one that holds a passage search found ranks
             # above one elsewhere in the document.
             nearby = 1.0 if cand.sections & found else 0.9
-            named = _named(query, cand, stats)
-            if query.intent in ("list", "item") and not named:
+            named = _named(query, cand)
+            if query.shape in (Shape.LIST, Shape.ITEM) and not named:
                 continue
             items = _in_scope(query, cand)
             if not items:
                 continue
-            context = stems_of(stats, cand.context)
-            items = _narrowed(query, items, context, stats)
+            context = stems_of(cand.context)
+            items = _narrowed(query, items, context)
             # What the set's own lead says counts fully, its heading a little less, the
             # document's title less again, and words only its items happen to hold half.
             where: dict[str, float] = {}
             for text, factor in ((" ".join(i.text for i in items), 0.5), (cand.context, 0.8),
                                  (cand.heading, 0.9), (cand.lead, 1.0)):
-                for t in matched(query, stems_of(stats, text)):
+                for t in matched(query, stems_of(text)):
                     where[t] = factor
             relevance = sum(weights[t] * f for t, f in where.items()) / total
             lead_hits = {t for t, f in where.items() if f >= 0.9}
             # "How can we...?" is answered by a list only when it is in a section search found
             # and its own lead speaks to the question.
-            if query.intent == "how" and (relevance < 0.5 or not lead_hits or nearby < 1.0):
+            if query.shape is Shape.HOW and (relevance < 0.5 or not lead_hits or nearby < 1.0):
                 continue
             if relevance < 0.4:
                 continue
@@ -117,27 +117,27 @@ def find_set(query: Query, passages: Sequence[Passage], stats: TermStats,
     return best
 
 
-def nth_item(query: Query, passages: Sequence[Passage], stats: TermStats,
+def nth_item(query: Query, passages: Sequence[Passage],
              sections: Sections) -> FoundSet | None:
     """"The third lesson", "the second line": item n of the set the question names."""
     if not query.ordinal:
         return None
-    found = find_set(query, passages, stats, sections)
+    found = find_set(query, passages, sections)
     if found is None or found.total != len(found.items) or query.ordinal > len(found.items):
         return None
     item = found.items[query.ordinal - 1]
     return FoundSet(found.lead, (item,), True, found.score, found.total, query.ordinal)
 
 
-def _named(query: Query, cand: _Candidate, stats: TermStats) -> float:
+def _named(query: Query, cand: _Candidate) -> float:
     """How plainly the set is what the question lists: its head noun in the list's own lead
     (1.0) or heading (0.9), or only in the document's title (0.7), or a document of the kind
     the question names (0.8); another of the question's plural nouns counts less; none, 0."""
     kind = 1.0 if cand.doc_type in query.doc_types else 0.0  # "our timeline", "the road-map"
     if not query.set_nouns:
         return kind
-    places = (stems_of(stats, _lead_subject(cand.lead)), stems_of(stats, cand.lead),
-              stems_of(stats, cand.heading), stems_of(stats, cand.context))
+    places = (stems_of(_lead_subject(cand.lead)), stems_of(cand.lead),
+              stems_of(cand.heading), stems_of(cand.context))
     for nouns, factor in ((query.set_nouns[:1], 1.0), (query.set_nouns[1:], 0.6)):
         for stems, place in zip(places, (1.0, 0.85, 0.9, 0.7), strict=True):
             if set(nouns) & stems:
@@ -292,13 +292,12 @@ def _in_scope(query: Query, cand: _Candidate) -> list[Item]:
     return kept
 
 
-def _narrowed(query: Query, items: list[Item], context: frozenset[str],
-              stats: TermStats) -> list[Item]:
+def _narrowed(query: Query, items: list[Item], context: frozenset[str]) -> list[Item]:
     """Items that hold what the question adds beyond the set itself, when only some do."""
     # "which messages are about openness", or a name the set's own heading does not explain
     # ("our messages for the WTDC"); other words of the question ("what lessons did we
     # *draw*") do not narrow.
-    named = {t for name in query.names for t in stats.analyze(name)}
+    named = query.name_stems
     explained = matched(query, context)
     extra = {t for t in (set(query.about) or named & set(query.terms))
              if t not in context and t not in explained}
@@ -308,7 +307,7 @@ def _narrowed(query: Query, items: list[Item], context: frozenset[str],
                 terms={t: query.terms.get(t, 1.0) for t in extra},
                 alternates=query.alternates)
     hits = [len(matched(sub, stems_of(
-        stats, f"{item.text} {item.passage.text}" if item.whole else item.text)))
+        f"{item.text} {item.passage.text}" if item.whole else item.text)))
         for item in items]
     top = max(hits)
     kept = [item for item, hit in zip(items, hits, strict=True) if top and hit == top]

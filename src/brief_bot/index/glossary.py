@@ -27,14 +27,9 @@ class Entry:
         return tuple(f for f in (self.term, self.expansion, *self.aliases) if f)
 
 
-# Staff shorthand that is not ITU jargon, so it has no place in the corpus glossary.
-SHORTHAND = {"msgs": "messages", "msg": "message", "res": "resolution", "reso": "resolution",
-             "resos": "resolutions", "cs": "civil society", "cso": "civil society organisation",
-             "csos": "civil society organisations", "govs": "governments", "gov": "government",
-             "mtg": "meeting", "conf": "conference", "sg": "Secretary-General",
-             "para": "paragraph", "paras": "paragraphs", "doc": "document", "docs": "documents",
-             "intl": "international", "govt": "government", "govts": "governments",
-             "dept": "department", "info": "information", "req": "request", "reqs": "requests"}
+def normalise(text: str) -> str:
+    """Lower case, with dashes, slashes and underscores as spaces: how glossary forms match."""
+    return _norm(text)
 
 
 def _norm(text: str) -> str:
@@ -89,22 +84,23 @@ class Glossary:
         return [(m.group(1), self._by_form[m.group(1)])
                 for m in self._pattern.finditer(_norm(text))]
 
-    def without_terms(self, text: str) -> str:
-        """`text` with the glossary terms it names taken out (in its normalised form)."""
+    def read(self, text: str) -> tuple[list[tuple[str, Entry]], str]:
+        """One pass over `text`: its glossary terms as `spans` gives them, and the text
+        (normalised) with those terms taken out."""
         if self._pattern is None:
-            return text
-        return " ".join(self._pattern.sub(" ", _norm(text)).split())
+            return [], text
+        normalised = _norm(text)
+        spans = [(m.group(1), self._by_form[m.group(1)])
+                 for m in self._pattern.finditer(normalised)]
+        return spans, " ".join(self._pattern.sub(" ", normalised).split())
 
-    def expand(self, query: str) -> str:
-        """The query plus the other names of every glossary term it mentions."""
+    def other_forms(self, entries: list[Entry], text: str) -> list[str]:
+        """The names of `entries` that `text` does not already use: the term, its expansion and
+        up to three aliases each (what a search adds so every name finds the same passages)."""
+        normalised = _norm(text)
         extra: list[str] = []
-        normalised = _norm(query)
-        for word in normalised.split():
-            plain = SHORTHAND.get(word.strip("?.!,;:'\""))
-            if plain and plain not in extra:
-                extra.append(plain)
-        for entry in self.matches(query):
+        for entry in entries:
             for form in (entry.term, entry.expansion, *entry.aliases[:3]):
                 if form and _norm(form) not in normalised and form not in extra:
                     extra.append(form)
-        return f"{query} {' '.join(extra)}" if extra else query
+        return extra

@@ -134,10 +134,7 @@ class Snapshot:
         """Every forum named in the documents' metadata, lower-cased."""
         return frozenset(self.spellings["forum"])
 
-    # --- `types.TermStats` and `query.Vocabulary`: how this generation sees words ----------
-
-    def analyze(self, text: str) -> list[str]:
-        return self.keyword.analyze(text)
+    # --- `search.reading.Vocabulary`: how this generation sees words ------------------------
 
     def idf(self, stem: str) -> float:
         return self.keyword.idf(stem)

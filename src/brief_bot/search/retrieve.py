@@ -17,8 +17,7 @@ import numpy as np
 from ..config import RetrievalSettings
 from ..index.embedding import Embedder
 from ..index.reader import Snapshot, rows_passage
-from ..types import Filters, Passage, Query
-from .analyse import analyse
+from ..types import Filters, Kind, Passage, Query
 
 
 class HybridRetriever:
@@ -28,18 +27,16 @@ class HybridRetriever:
         self.settings = settings
         self.embedder = embedder
 
-    def search(self, snapshot: Snapshot, query: Query | str, *, k: int,
+    def search(self, snapshot: Snapshot, query: Query, *, k: int,
                filters: Filters | Mapping[str, Any] | None = None, mode: str = "hybrid",
                expand: bool | None = None, feedback: bool | None = None) -> list[Passage]:
         """Top-k passages. `mode` is hybrid, dense or keyword; `expand` and `feedback` default
         to the settings (glossary expansion; one round of pseudo-relevance feedback)."""
         s = self.settings
-        if isinstance(query, str):
-            query = analyse(query, (), snapshot)
         expand = s.expand_queries if expand is None else expand
         feedback = s.feedback_docs > 0 if feedback is None else feedback
-        text = query.search_text
-        expanded = snapshot.glossary.expand(text) if expand else text
+        # The analysis wrote the expansion; retrieval only chooses whether to read it.
+        expanded = query.expanded if expand else query.search_text
         filters = Filters.parse(filters)
         snapshot.check(filters)
         mask = snapshot.mask(filters)
@@ -60,8 +57,8 @@ class HybridRetriever:
         # on short, pointed ones; measured both ways in benchmarks/bench_retrieval.py.
         long_query = len(query.terms) + len(query.context_terms) >= s.feedback_min_terms
         if feedback and long_query and mode == "hybrid" and scores and vector is not None:
-            scores = self._feedback(snapshot, expanded, vector, scores, where, mask)
-        wants_definition = query.kind == "definition"
+            scores = self._feedback(snapshot, query, expanded, vector, scores, where, mask)
+        wants_definition = query.kind is Kind.DEFINITION
         named = snapshot.headings_naming(query) if s.heading_boost > 1 else set()
         for row in named & scores.keys():
             scores[row] *= s.heading_boost
@@ -85,7 +82,7 @@ class HybridRetriever:
         hits = [(snapshot.row_of[i], sim) for i, sim in found if i in snapshot.row_of]
         return [(r, sim) for r, sim in hits if mask is None or mask[r]]
 
-    def _feedback(self, snapshot: Snapshot, query: str, vector: np.ndarray,
+    def _feedback(self, snapshot: Snapshot, query: Query, text: str, vector: np.ndarray,
                   scores: dict[int, float], where: dict[str, Any] | None,
                   mask: np.ndarray | None) -> dict[int, float]:
         """Pseudo-relevance feedback from the first round's best chunks: their strongest
@@ -99,10 +96,10 @@ class HybridRetriever:
             stems = snapshot.keyword.analyze(f"{r['title']} {r['section']} {r['text']}")
             for stem, count in Counter(stems).items():
                 weights[stem] = weights.get(stem, 0.0) + count / len(stems) * scores[row]
-        asked = set(snapshot.keyword.analyze(query))
+        asked = query.expanded_stems
         terms = sorted((t for t in weights if t not in asked),
                        key=lambda t: -weights[t] * snapshot.keyword.idf(t))[: s.feedback_terms]
-        keyword_hits = snapshot.keyword.search(f"{query} {' '.join(terms)}", s.keyword_depth,
+        keyword_hits = snapshot.keyword.search(f"{text} {' '.join(terms)}", s.keyword_depth,
                                                mask)
         vectors = snapshot.store.embeddings([snapshot.rows[r]["id"] for r in top])
         if vectors:

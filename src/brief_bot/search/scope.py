@@ -1,0 +1,106 @@
+"""What a question is limited to and what it is about that the material does not hold: the years,
+months and half years it names, named events and words no document mentions, and past events
+later than the material's newest date."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from ..dates import ABBREVIATIONS, MONTH, YEAR, month_number
+from .reading import Vocabulary
+
+# A year that scopes the question ("in 2015", "for 2015", "December 2015"), not one inside a
+# name ("Council 2015", "Connect 2020").
+_YEAR_SCOPE = re.compile(
+    r"\b(?:in|for|during|by|of|before|after|until|till|through|throughout|since|from|between)"
+    r"\s+(?:(?:early|late|mid)[\s-]*)?(?:(?P<month>" + MONTH + r")\s+)?"
+    rf"(?P<year>{YEAR})(?:\s*(?:-|–|to|and)\s*(?P<end>{YEAR}))?\b|"
+    r"\b(?P<month2>" + MONTH + rf")\s+(?P<year2>{YEAR})\b|"
+    rf"^\s*(?P<year3>{YEAR})\b", re.I)
+
+_HALF = re.compile(rf"\b(first|second|1st|2nd|early|late)\s+half\s+of\s+({YEAR})\b", re.I)
+
+
+def scope(question: str) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+    """The years and (year, month)s a question is limited to."""
+    years: list[int] = []
+    months: list[tuple[int, int]] = []
+    for m in _HALF.finditer(question):
+        first = m.group(1).lower() in ("first", "1st", "early")
+        months.extend((int(m.group(2)), month) for month in (range(1, 7) if first
+                                                              else range(7, 13)))
+    for m in _YEAR_SCOPE.finditer(question):
+        year = m.group("year") or m.group("year2") or m.group("year3")
+        month = m.group("month") or m.group("month2")
+        start = int(year)
+        end = int(m.group("end")) if m.group("end") else start
+        years.extend(range(start, min(end, start + 20) + 1))
+        if month:
+            months.append((start, month_number(month)))
+    return tuple(dict.fromkeys(years)), tuple(dict.fromkeys(months))
+
+
+# "WRC-15", "wtdc-17", "Council 2016": a named event, found in the material or not at all.
+_NAMED_EVENT = re.compile(r"\b([A-Za-z][A-Za-z+]{1,15})-(\d{2}|\d{4})\b|"
+                          rf"\b([A-Z][a-z]+|[A-Z]{{2,}})\s({YEAR})\b")
+_NOT_NAMES = frozenset(ABBREVIATIONS) | {m for m in """january february march april june july august
+september october november december in for of by since from until before after during
+early late mid between the and or to at""".split()}
+_PAST = re.compile(r"\b(did|was|were|had|happened|decided|agreed|adopted|elected|won|passed|"
+                   r"ended|chose|approved|concluded|signed|said|went|took)\b", re.I)
+
+
+UNKNOWN_SHARE = 0.3
+# In a small index a word's absence says little (the starter corpus has 329 chunks).
+UNSEEN_MIN_CHUNKS = 100
+# Words that say how something went or what kind of answer is wanted, not what the question is
+# about: "who *won* the election", "in which *city* was it agreed". Only the unseen-word test
+# skips them (stems).
+NOT_SUBJECTS = frozenset("""win won winner lose lost becom becam begin began start end got went
+took made gave told thought knew tri seem kept held meant ran show turn led lead chose chosen
+pick pass agre decid call ask citi town countri place venu date day month year time number name
+person peopl percentag proport share""".split())
+
+
+def unknown_words(terms: Mapping[str, float], question: str, years: Sequence[int],
+                  vocabulary: Vocabulary) -> tuple[str, ...]:
+    """What the question is about that no document mentions: named events ("WRC-19",
+    "Council 2016"), a year it is limited to ("meeting dates for 2017"), and words the index
+    has never seen (unless a likely misspelling of one it has) when they carry a good part of
+    the question's weight. In a long question one unseen word is more often a paraphrase
+    ("shortlisted" for "considered") than its subject; in a short one ("the wifi password at
+    ITU headquarters") it is the subject."""
+    missing: list[str] = []
+    if vocabulary.size >= UNSEEN_MIN_CHUNKS:
+        unseen = [t for t in terms if vocabulary.df(t) == 0 and not t.isdigit() and len(t) > 1
+                  and t not in NOT_SUBJECTS and vocabulary.near(t) is None]
+        total = sum(terms.values()) or 1.0
+        if sum(terms[t] for t in unseen) / total >= UNKNOWN_SHARE:
+            missing += unseen
+    for m in _NAMED_EVENT.finditer(question):
+        name = m.group(1) or m.group(3)
+        number = m.group(2) or m.group(4)
+        if name.lower() in _NOT_NAMES:
+            continue
+        phrase = f"{name}-{number}" if m.group(1) else f"{name} {number}"
+        if not vocabulary.mentions(phrase):
+            missing.append(phrase)
+    if vocabulary.size >= UNSEEN_MIN_CHUNKS:
+        missing += [str(y) for y in years if vocabulary.df(str(y)) == 0]
+    return tuple(dict.fromkeys(missing))
+
+
+def beyond_horizon(question: str, vocabulary: Vocabulary) -> tuple[str, ...]:
+    """Events after the latest date of the material that the question speaks of as past
+    ("what did PP-18 decide?"): the material cannot know how they went."""
+    horizon = vocabulary.horizon
+    if horizon is None or not _PAST.search(question):
+        return ()
+    found = []
+    for m in re.finditer(rf"\b({YEAR})\b|\b([A-Za-z][A-Za-z+]{{1,15}})-(\d{{2}})\b",
+                         question):
+        year = int(m.group(1)) if m.group(1) else 2000 + int(m.group(3))
+        if year > horizon:
+            found.append(m.group(0))
+    return tuple(found)
