@@ -47,11 +47,13 @@ def trace(ask: Any, question: str, history: list[str], package: str) -> dict[str
     stages: list[str] = []
     for module in path:
         stage = _stage(module)
-        if not stages or stages[-1] != stage:
+        # Shared helpers (types, terms, dates) are not a stage the question passes through.
+        if stage != "base" and (not stages or stages[-1] != stage):
             stages.append(stage)
     stage_returns = sum(1 for i, m in enumerate(stages) if m in stages[:i])
     return {"modules": len(set(path)), "steps": len(path), "returns": returns,
-            "stages": len(set(stages)), "stage_returns": stage_returns}
+            "stages": len(set(stages)), "stage_returns": stage_returns,
+            "stage_path": " > ".join(stages[:12]) + (" ..." if len(stages) > 12 else "")}
 
 
 def _stage(module: str) -> str:
@@ -134,7 +136,7 @@ def main() -> None:
         rows.append(row)
         print(f"{question!r}: {row}")
     for key in ("modules", "steps", "returns", "stages", "stage_returns", "reads_in_analysis",
-                "reads_after"):
+                "reads_after"):  # the stage path is printed with each question above
         print(f"median {key}: {statistics.median(r[key] for r in rows)}")
 
 

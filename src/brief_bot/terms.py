@@ -42,3 +42,9 @@ def _analyzed(text: str) -> tuple[str, ...]:
     stemmer, stop = _stemmer_and_stopwords()
     words = [w for w in _WORD.findall(text.lower()) if w not in stop]
     return tuple(stemmer.stemWords(words))  # type: ignore[attr-defined]
+
+
+def looks_plural(word: str) -> bool:
+    """An English plural by its ending ("messages", "routes"), not "process", "status",
+    "analysis" or a possessive ("BB's"); case as written."""
+    return word.endswith("s") and not word.endswith(("ss", "us", "is", "'s"))

@@ -20,13 +20,12 @@ from .extract import Sentence, choose
 from .scoring import matched, share, stems_of
 from .sentences import YES_NO, list_after, plain, split_sentences
 from .sets import find_set, nth_item, render_items, status_label
+from .tuning import DEFAULT, Tuning
 
 log = logging.getLogger("brief_bot")
 
 QUOTE_TYPES = ("messages", "narrative")
-MAX_LIST_ITEMS = 15
 
-WHOLE_SECTION_WORDS = 170
 
 
 class _Citations:
@@ -58,11 +57,14 @@ class ExtractiveComposer:
 
     name = "extractive"
 
-    def __init__(self, *, answer_words: int = 180, abstain_threshold: float = 0.33) -> None:
+    def __init__(self, *, answer_words: int = 180, abstain_threshold: float = 0.33,
+                 tuning: Tuning = DEFAULT) -> None:
         if answer_words < 20:
             raise ValueError("answer_words must be at least 20")
         self.answer_words = answer_words
         self.abstain_threshold = abstain_threshold
+        self.tuning = tuning
+        self.t = tuning.compose
 
     # --- evidence -----------------------------------------------------------------------
 
@@ -75,12 +77,12 @@ class ExtractiveComposer:
         total = sum(weights.values())
         coverage = 0.0
         if total:
-            for passage in passages[:3]:
+            for passage in passages[:self.t.evidence_passages]:
                 stems = stems_of(f"{passage.title} {passage.section} {passage.text}")
                 found = sum(weights[t] for t in matched(query, stems))
                 coverage = max(coverage, found / total)
-        dense = max(p.dense for p in passages[:3])
-        return 0.5 * coverage + 0.5 * dense
+        dense = max(p.dense for p in passages[:self.t.evidence_passages])
+        return (1 - self.t.evidence_dense) * coverage + self.t.evidence_dense * dense
 
     # --- composing ----------------------------------------------------------------------
 
@@ -92,7 +94,7 @@ class ExtractiveComposer:
         if query.shape is Shape.PERIOD and passages:
             # "What happened in March 2014?" names nothing to weigh the evidence by; the
             # entries of that period are the answer, or there is none.
-            found = find_set(query, passages, sections)
+            found = find_set(query, passages, sections, self.tuning.sets)
             if found is not None:
                 return cite.draft(render_items(found, cite.number), passages, self.name)
         if not passages or self.evidence(query, passages) < self.abstain_threshold:
@@ -104,7 +106,7 @@ class ExtractiveComposer:
 
     def _shaped(self, query: Query, passages: Sequence[Passage],
                 sections: Sections, cite: _Citations) -> str | None:
-        found = nth_item(query, passages, sections)
+        found = nth_item(query, passages, sections, self.tuning.sets)
         if found is not None:
             return render_items(found, cite.number)
         named, hit = self._named_section(query, passages, sections)
@@ -115,24 +117,25 @@ class ExtractiveComposer:
                 return self.quote_whole(agreed, cite)
         # (A period question's set was looked for before the evidence; none was found.)
         if query.shape in (Shape.LIST, Shape.HOW):
-            found = find_set(query, passages, sections)
+            found = find_set(query, passages, sections, self.tuning.sets)
             # A section whose heading asks what the question asks ("what are our messages
             # and how and when do we action them?") beats a set that explains less of it.
             if found is not None and (named is None or query.scoped or (
-                    found.relevance >= hit - 0.1 and named.chunk_id not in found.sections)):
+                    found.relevance >= hit - self.t.set_over_section
+                    and named.chunk_id not in found.sections)):
                 return render_items(found, cite.number)
         if named is not None:
-            if len(named.text.split()) <= WHOLE_SECTION_WORDS:
+            if len(named.text.split()) <= self.t.whole_section_words:
                 # The one item the question names ("what is route 4?"), answered whole.
                 chosen = [Sentence(0, i, s, 1.0, frozenset()) for i, s in
                           enumerate(split_sentences(named.text))]
                 return self.render(chosen, [named], cite) if chosen else None
             # A long section whose heading is the question (the road-map answers the brief's
             # own questions under them): its best sentences, with any list they lead into.
-            chosen = choose(query, [named], int(self.answer_words * 1.2),
-                            keep_first=True)
+            chosen = choose(query, [named], int(self.answer_words * self.t.section_words),
+                            keep_first=True, tuning=self.tuning.sentences)
             return self.render(chosen, [named], cite) if chosen else None
-        chosen = choose(query, passages, self.answer_words)
+        chosen = choose(query, passages, self.answer_words, tuning=self.tuning.sentences)
         return self.render(chosen, passages, cite) if chosen else None
 
     def _agreed(self, query: Query, passages: Sequence[Passage],
@@ -141,13 +144,13 @@ class ExtractiveComposer:
         top passages, the section that best matches ("human rights" -> that message), or the
         document's first section when the question names the document itself ("what is the
         narrative for the plenipot?")."""
-        agreed = [p for p in passages[:3] if p.doc_type in QUOTE_TYPES
+        agreed = [p for p in passages[:self.t.evidence_passages] if p.doc_type in QUOTE_TYPES
                   and (p.status != "superseded" or passages[0] is p)]
         if not agreed:
             return None, False
         weights = query.terms
         document = sections.document(agreed[0])
-        if share(query, stems_of(agreed[0].title)) >= 0.75 and document:
+        if share(query, stems_of(agreed[0].title)) >= self.t.title_holds and document:
             return document[0], True
         # Any section of the agreed documents found, not only the sections search returned:
         # its heading counts more than its text ("on development" -> "Development and
@@ -191,7 +194,8 @@ class ExtractiveComposer:
                 label = SECTION_LABEL.match(heading)
                 named = stems_of(label.group(0) if label else heading)
                 covered = len(named & asked) / len(named) if named else 0.0
-                if hit >= 0.8 and covered >= 0.6 and (best is None or hit > best[0]):
+                if hit >= self.t.heading_holds and covered >= self.t.label_covered and (
+                        best is None or hit > best[0]):
                     best = (hit, section)
         return (best[1], best[0]) if best else (None, 0.0)
 
@@ -217,7 +221,7 @@ class ExtractiveComposer:
                 lines.append(" ".join(paragraph))
                 paragraph = []
                 numbered = bool(re.match(r"\s*\d", items[0]))
-                for i, item in enumerate(items[:MAX_LIST_ITEMS], start=1):
+                for i, item in enumerate(items[:self.t.max_list_items], start=1):
                     shown_items.add(plain(item))
                     lines.append(f"{f'{i}.' if numbered else '-'} {plain(item)} [{n}]")
         if paragraph:

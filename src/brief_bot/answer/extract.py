@@ -17,8 +17,8 @@ from ..types import Kind, Passage, Query
 from .scoring import matched, share, stems_of
 from .sentences import DEPENDENT, GIVES, META, YES_NO, leads_in, list_after, plain, split_sentences
 from .sets import mentions_period
+from .tuning import DEFAULT, SentenceTuning
 
-TYPE_BOOST = 1.5
 _FIELDS = re.compile(r"^\W*(\w[\w ]{0,30}: [^;]{1,200}; ){2,}")
 
 
@@ -32,20 +32,41 @@ class Sentence:
     lead: bool = False  # it ends in ":" and its list follows it in the passage
 
 
-def choose(query: Query, passages: Sequence[Passage], limit: int, *,
-           keep_first: bool = False) -> list[Sentence]:
+def choose(query: Query, passages: Sequence[Passage], limit: int, *, keep_first: bool = False,
+           tuning: SentenceTuning = DEFAULT.sentences) -> list[Sentence]:
     """The best sentences within `limit` words, in a readable order; `keep_first` keeps
     the first sentence of the first passage (a section's opening says what it is)."""
+    candidates, texts, own = _candidates(query, passages, keep_first, tuning)
+    if not candidates:
+        return []
+    # Where some sentences hold the question's own words (not only the earlier question's a
+    # follow-up leans on), those answer it.
+    if own and query.context_terms:
+        candidates = [c for c in candidates if (c.passage, c.position) in own]
+    candidates.sort(key=lambda s: -s.score)
+    chosen = _select(candidates, passages, texts, limit, keep_first, tuning)
+    # Readable order: the best passage first, each passage's sentences in document order.
+    order = {p: i for i, p in enumerate(dict.fromkeys(s.passage for s in chosen))}
+    chosen.sort(key=lambda s: (order[s.passage], s.position))
+    return chosen
+
+
+_Position = tuple[int, int]  # (passage, sentence) indexes
+
+
+def _candidates(query: Query, passages: Sequence[Passage], keep_first: bool,
+                tuning: SentenceTuning,
+                ) -> tuple[list[Sentence], dict[_Position, str], set[_Position]]:
+    """Every sentence holding a term of the question, scored; each sentence's text by
+    position; and the positions of those holding the question's own terms."""
     weights = query.weights()
-    wanted = GIVES.get(query.kind) if query.kind else None
     candidates: list[Sentence] = []
-    texts: dict[tuple[int, int], str] = {}
-    own: set[tuple[int, int]] = set()
+    texts: dict[_Position, str] = {}
+    own: set[_Position] = set()
     for p_index, passage in enumerate(passages):
-        rank_weight = 1.0 / (1.0 + 0.35 * p_index)
+        rank_weight = 1.0 / (1.0 + tuning.rank_decay * p_index)
         # A passage about the period the question names speaks for all its sentences.
-        passage_in_period = query.scoped and mentions_period(
-            f"{passage.section} {passage.text}", query)
+        in_period = query.scoped and mentions_period(f"{passage.section} {passage.text}", query)
         sentences = [x for part in (passage.parts or (passage.text,))
                      for x in split_sentences(part)]
         for position, sentence in enumerate(sentences):
@@ -58,33 +79,43 @@ def choose(query: Query, passages: Sequence[Passage], limit: int, *,
                 continue
             if opening or found & query.terms.keys():
                 own.add((p_index, position))
-            length = len(sentence.split())
-            # Long sentences cover more by chance; very short ones rarely answer; a
-            # sentence about the document itself restates the question.
-            shape = 1.0 if 8 <= length <= 45 else 0.75
             lead = leads_in(sentence) and bool(list_after(passage, sentence))
-            if lead:
-                shape *= 1.2  # a lead that brings its whole list answers, not restates
-            elif META.search(sentence):
-                shape *= 0.4
-            if wanted is not None:
-                shape *= TYPE_BOOST if wanted.search(sentence) else 0.7
-            if query.scoped:
-                shape *= 1.5 if mentions_period(sentence, query) else (
-                    1.0 if passage_in_period else 0.6)
-            if YES_NO.search(sentence) and not asks_same(query, passage):
-                shape *= 0.3  # a "yes" to another question reads as a yes to this one
-            if _FIELDS.search(sentence) and query.kind is not Kind.DEFINITION:
-                shape *= 0.4  # a table row ("term: ...; expansion: ...") reads badly
+            shape = _shape(query, passage, sentence, lead, in_period, tuning)
             candidates.append(Sentence(p_index, position, sentence,
                                        hit * rank_weight * shape, stems, lead))
-    if not candidates:
-        return []
-    # Where some sentences hold the question's own words (not only the earlier question's a
-    # follow-up leans on), those answer it.
-    if own and query.context_terms:
-        candidates = [c for c in candidates if (c.passage, c.position) in own]
-    candidates.sort(key=lambda s: -s.score)
+    return candidates, texts, own
+
+
+def _shape(query: Query, passage: Passage, sentence: str, lead: bool, in_period: bool,
+           tuning: SentenceTuning) -> float:
+    """How well a sentence reads as an answer to this question, whatever words it holds."""
+    t = tuning
+    length = len(sentence.split())
+    # Long sentences cover more by chance; very short ones rarely answer; a sentence about
+    # the document itself restates the question.
+    shape = 1.0 if t.fit_words[0] <= length <= t.fit_words[1] else t.misfit
+    if lead:
+        shape *= t.lead  # a lead that brings its whole list answers, not restates
+    elif META.search(sentence):
+        shape *= t.meta
+    wanted = GIVES.get(query.kind) if query.kind else None
+    if wanted is not None:
+        shape *= t.kind_found if wanted.search(sentence) else t.kind_missing
+    if query.scoped:
+        shape *= t.period_named if mentions_period(sentence, query) else (
+            t.period_passage if in_period else t.period_missing)
+    if YES_NO.search(sentence) and not asks_same(query, passage, t.heading_asks):
+        shape *= t.yes_elsewhere  # a "yes" to another question reads as a yes to this one
+    if _FIELDS.search(sentence) and query.kind is not Kind.DEFINITION:
+        shape *= t.table_row  # a table row ("term: ...; expansion: ...") reads badly
+    return shape
+
+
+def _select(candidates: list[Sentence], passages: Sequence[Passage],
+            texts: dict[_Position, str], limit: int, keep_first: bool,
+            tuning: SentenceTuning) -> list[Sentence]:
+    """The best candidates within `limit` words: each with the sentence it leans on, never
+    the same fact twice, never one that adds little to what another source said."""
     best = candidates[0].score
     chosen: list[Sentence] = []
     words = 0
@@ -93,11 +124,11 @@ def choose(query: Query, passages: Sequence[Passage], limit: int, *,
         chosen.append(opening)
         words += len(opening.text.split())
     for cand in candidates:
-        if cand.score < 0.45 * best:
+        if cand.score < tuning.keep_within * best:
             break
         if cand in chosen:
             continue
-        if not cand.lead and any(_same_fact(cand.stems, c.stems) for c in chosen):
+        if not cand.lead and any(_same_fact(cand.stems, c.stems, tuning) for c in chosen):
             continue
         # A sentence from another source that says little the answer has not said is the
         # same fact twice.
@@ -105,10 +136,9 @@ def choose(query: Query, passages: Sequence[Passage], limit: int, *,
                                    if passages[c.passage].source
                                    != passages[cand.passage].source)) \
             if chosen else frozenset()
-        if said and cand.stems and len(cand.stems - said) < 0.35 * len(cand.stems):
+        if said and cand.stems and len(cand.stems - said) < tuning.novelty * len(cand.stems):
             continue
-        needs = _antecedent(cand, texts, chosen)
-        group = [*needs, cand]
+        group = [*_antecedent(cand, texts, chosen), cand]
         size = sum(len(s.text.split()) for s in group)
         if chosen and words + size > limit:
             continue
@@ -116,16 +146,14 @@ def choose(query: Query, passages: Sequence[Passage], limit: int, *,
         words += size
         if words >= limit:
             break
-    # Readable order: the best passage first, each passage's sentences in document order.
-    order = {p: i for i, p in enumerate(dict.fromkeys(s.passage for s in chosen))}
-    chosen.sort(key=lambda s: (order[s.passage], s.position))
     return chosen
 
 
-def asks_same(query: Query, passage: Passage) -> bool:
-    """Whether the passage's heading asks (about) what the question asks."""
+def asks_same(query: Query, passage: Passage, holds: float) -> bool:
+    """Whether the passage's heading asks (about) what the question asks: it is a question
+    holding this share of the question's own weight."""
     heading = passage.heading.last
-    return "?" in heading and (not query.terms or share(query, stems_of(heading)) >= 0.6)
+    return "?" in heading and (not query.terms or share(query, stems_of(heading)) >= holds)
 
 
 def _antecedent(cand: Sentence, texts: dict[tuple[int, int], str],
@@ -142,9 +170,10 @@ def _antecedent(cand: Sentence, texts: dict[tuple[int, int], str],
                      stems_of(before))]
 
 
-def _same_fact(a: frozenset[str], b: frozenset[str]) -> bool:
+def _same_fact(a: frozenset[str], b: frozenset[str], tuning: SentenceTuning) -> bool:
     """Two sentences (often from two sources) that state the same thing."""
     if not a or not b:
         return False
     shared = len(a & b)
-    return shared / len(a | b) >= 0.6 or shared / min(len(a), len(b)) >= 0.85
+    return (shared / len(a | b) >= tuning.same_fact_jaccard
+            or shared / min(len(a), len(b)) >= tuning.same_fact_overlap)

@@ -17,12 +17,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..dates import MONTH, YEAR, month_name, month_named, year_named
-from ..terms import analyze
+from ..terms import analyze, looks_plural
 from ..types import Passage, Query, Sections, Shape
 from .scoring import matched, stems_of
 from .sentences import MARKUP, item_label, list_blocks, plain, split_sentences
+from .tuning import DEFAULT, SetTuning
 
-MAX_ITEMS = 30
 # "Message 1: ...", "Route 2 - ...", "One-pager 3: ...", "Step IV".
 _ENUMERATED = re.compile(r"^(?P<key>[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?)\s+"
                          r"(?:\d{1,2}|[IVX]{1,4})\b")
@@ -49,6 +49,7 @@ class FoundSet:
     start: int = 1  # the number of the first item shown
     relevance: float = 0.0  # the share of the question the set's lead and heading explain
     sections: frozenset[str] = frozenset()  # the sections it comes from
+    limit: int = 30  # items shown at most
 
 
 @dataclass(frozen=True)
@@ -65,12 +66,13 @@ class _Candidate:
     doc_type: str
 
 
-def find_set(query: Query, passages: Sequence[Passage],
-             sections: Sections) -> FoundSet | None:
+def find_set(query: Query, passages: Sequence[Passage], sections: Sections,
+             tuning: SetTuning = DEFAULT.sets) -> FoundSet | None:
     """The list that answers `query` from the structure around the top passages, if any."""
+    t = tuning
     # What the set is of counts double: "who holds each role" is answered by a list of roles.
-    weights = {t: w * (2.0 if t in query.set_nouns else 1.0)
-               for t, w in query.weights().items()}
+    weights = {term: w * (t.set_noun if term in query.set_nouns else 1.0)
+               for term, w in query.weights().items()}
     total = sum(weights.values()) or 1.0
     best: FoundSet | None = None
     top = passages[:5]
@@ -83,53 +85,56 @@ def find_set(query: Query, passages: Sequence[Passage],
         for cand in _candidates(sections.document(passage)):
             # Sets rank with their document; one that holds a passage search found ranks
             # above one elsewhere in the document.
-            nearby = 1.0 if cand.sections & found else 0.9
-            named = _named(query, cand)
+            nearby = 1.0 if cand.sections & found else t.elsewhere
+            named = _named(query, cand, t)
             if query.shape in (Shape.LIST, Shape.ITEM) and not named:
                 continue
             items = _in_scope(query, cand)
             if not items:
                 continue
             context = stems_of(cand.context)
-            items = _narrowed(query, items, context)
+            items = _narrowed(query, items, context, t.narrow_share)
             # What the set's own lead says counts fully, its heading a little less, the
             # document's title less again, and words only its items happen to hold half.
             where: dict[str, float] = {}
-            for text, factor in ((" ".join(i.text for i in items), 0.5), (cand.context, 0.8),
-                                 (cand.heading, 0.9), (cand.lead, 1.0)):
-                for t in matched(query, stems_of(text)):
-                    where[t] = factor
-            relevance = sum(weights[t] * f for t, f in where.items()) / total
-            lead_hits = {t for t, f in where.items() if f >= 0.9}
+            for text, factor in ((" ".join(i.text for i in items), t.item_words),
+                                 (cand.context, t.context), (cand.heading, t.heading),
+                                 (cand.lead, t.lead)):
+                for term in matched(query, stems_of(text)):
+                    where[term] = factor
+            relevance = sum(weights[term] * f for term, f in where.items()) / total
+            lead_hits = {term for term, f in where.items() if f >= t.heading}
             # "How can we...?" is answered by a list only when it is in a section search found
             # and its own lead speaks to the question.
-            if query.shape is Shape.HOW and (relevance < 0.5 or not lead_hits or nearby < 1.0):
+            if query.shape is Shape.HOW and (relevance < t.how_relevance or not lead_hits
+                                             or nearby < 1.0):
                 continue
-            if relevance < 0.4:
+            if relevance < t.min_relevance:
                 continue
-            score = (named or 0.5) * nearby * relevance / (1.0 + 0.35 * rank)
+            score = (named or t.unnamed) * nearby * relevance / (1.0 + t.rank_decay * rank)
             if best is None or score > best.score:
                 narrowed = len(items) < len(cand.items)
                 lead = cand.lead if cand.lead and not narrowed else _framing(cand, query,
                                                                              narrowed=narrowed)
-                best = FoundSet(lead, tuple(items[:MAX_ITEMS]), cand.numbered, score,
-                                len(cand.items), relevance=relevance, sections=cand.sections)
+                best = FoundSet(lead, tuple(items[:t.max_items]), cand.numbered, score,
+                                len(cand.items), relevance=relevance, sections=cand.sections,
+                                limit=t.max_items)
     return best
 
 
-def nth_item(query: Query, passages: Sequence[Passage],
-             sections: Sections) -> FoundSet | None:
+def nth_item(query: Query, passages: Sequence[Passage], sections: Sections,
+             tuning: SetTuning = DEFAULT.sets) -> FoundSet | None:
     """"The third lesson", "the second line": item n of the set the question names."""
     if not query.ordinal:
         return None
-    found = find_set(query, passages, sections)
+    found = find_set(query, passages, sections, tuning)
     if found is None or found.total != len(found.items) or query.ordinal > len(found.items):
         return None
     item = found.items[query.ordinal - 1]
     return FoundSet(found.lead, (item,), True, found.score, found.total, query.ordinal)
 
 
-def _named(query: Query, cand: _Candidate) -> float:
+def _named(query: Query, cand: _Candidate, t: SetTuning) -> float:
     """How plainly the set is what the question lists: its head noun in the list's own lead
     (1.0) or heading (0.9), or only in the document's title (0.7), or a document of the kind
     the question names (0.8); another of the question's plural nouns counts less; none, 0."""
@@ -138,8 +143,9 @@ def _named(query: Query, cand: _Candidate) -> float:
         return kind
     places = (stems_of(_lead_subject(cand.lead)), stems_of(cand.lead),
               stems_of(cand.heading), stems_of(cand.context))
-    for nouns, factor in ((query.set_nouns[:1], 1.0), (query.set_nouns[1:], 0.6)):
-        for stems, place in zip(places, (1.0, 0.85, 0.9, 0.7), strict=True):
+    weights = (t.named_in_subject, t.named_in_lead, t.named_in_heading, t.named_in_title)
+    for nouns, factor in ((query.set_nouns[:1], 1.0), (query.set_nouns[1:], t.other_noun)):
+        for stems, place in zip(places, weights, strict=True):
             if set(nouns) & stems:
                 return max(kind, factor * place)
     return kind
@@ -151,7 +157,7 @@ def _lead_subject(lead: str) -> str:
     head = re.sub(r"\b(are|were|is|include|includes|follow|follows|as follows|below|broadly)"
                   r"\W*$", "", lead.rsplit(":", 1)[0].strip()).strip(" ,")
     plurals = [w for w in re.findall(r"[A-Za-z][A-Za-z-]+", head)
-               if w.endswith("s") and not w.endswith(("ss", "us", "is")) and not w.isupper()]
+               if looks_plural(w) and not w.isupper()]
     return plurals[-1] if plurals else ""
 
 
@@ -292,7 +298,8 @@ def _in_scope(query: Query, cand: _Candidate) -> list[Item]:
     return kept
 
 
-def _narrowed(query: Query, items: list[Item], context: frozenset[str]) -> list[Item]:
+def _narrowed(query: Query, items: list[Item], context: frozenset[str],
+              narrow_share: float) -> list[Item]:
     """Items that hold what the question adds beyond the set itself, when only some do."""
     # "which messages are about openness", or a name the set's own heading does not explain
     # ("our messages for the WTDC"); other words of the question ("what lessons did we
@@ -311,7 +318,7 @@ def _narrowed(query: Query, items: list[Item], context: frozenset[str]) -> list[
         for item in items]
     top = max(hits)
     kept = [item for item, hit in zip(items, hits, strict=True) if top and hit == top]
-    if kept and (query.about or len(kept) <= max(1, int(0.6 * len(items)))):
+    if kept and (query.about or len(kept) <= max(1, int(narrow_share * len(items)))):
         return kept
     return items
 
@@ -348,6 +355,6 @@ def render_items(found: FoundSet, number: Callable[[Passage, str], int]) -> str:
         marker = f"{i}." if found.numbered else "-"
         text = MARKUP.sub("", item.text) if not item.text.startswith("|") else item.text
         lines.append(f"{marker} {' '.join(text.split())} [{number(item.passage, item.quote)}]")
-    if found.total > len(found.items) >= MAX_ITEMS:
+    if found.total > len(found.items) >= found.limit:
         lines.append(f"(and {found.total - len(found.items)} more in the source)")
     return "\n".join(lines)

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..dates import ABBREVIATIONS
-from ..terms import analyze
+from ..terms import analyze, looks_plural
 from ..types import Kind, Shape
 from .reading import QUESTION_WORDS, SHORTHAND, Vocabulary, names_in
 
@@ -107,8 +107,7 @@ def set_nouns(question: str, names: Sequence[str]) -> tuple[str, ...]:
             # "who holds", "it says": a verb, not a plural noun.
             if i > 0 and words[i - 1].lower() in _SUBJECTS:
                 continue
-            plural = low.endswith("s") and not low.endswith(("ss", "us", "is", "'s"))
-            if plural or after_each or _SET_WORDS.fullmatch(low):
+            if looks_plural(low) or after_each or _SET_WORDS.fullmatch(low):
                 found.extend(s for s in analyze(low) if s not in QUESTION_WORDS)
     return tuple(dict.fromkeys(found))
 
