@@ -8,6 +8,7 @@ for `grace_seconds` so readers mid-question are not pulled from under.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -184,3 +185,17 @@ def _remove_generation(settings: IndexSettings, gen_dir: Path) -> None:
             collection = json.loads((gen_dir / MANIFEST).read_text())["collection"]
             http_client(settings.chroma_url).delete_collection(collection)
     shutil.rmtree(gen_dir, ignore_errors=True)
+
+
+def storage_failure(exc: BaseException) -> str | None:
+    """A full disk or another storage fault, as one line naming it; None for anything else.
+    Chroma reports a full disk as its own error type, with SQLite's words."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return "no space left on the device (free some disk space)"
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror or os.strerror(exc.errno)}{where}"
+    text = str(exc).lower()
+    if "disk is full" in text or "no space left" in text or "disk quota" in text:
+        return "no space left on the device (free some disk space)"
+    return None

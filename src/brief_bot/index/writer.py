@@ -19,7 +19,6 @@ generation, adds what changed, verifies the result, then replaces the pointer in
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import shutil
@@ -50,6 +49,7 @@ from .generations import (
     prune,
     read_chunks,
     read_pointer,
+    storage_failure,
     write_atomic,
     writer_lock,
 )
@@ -187,7 +187,7 @@ def _write(settings: IndexSettings, embedder: Embedder, current: Generation | No
         with contextlib.suppress(IndexStateError):
             if read_pointer(index_dir) != name:
                 shutil.rmtree(gen_dir, ignore_errors=True)
-        cause = _storage_failure(exc)
+        cause = storage_failure(exc)
         if cause:
             raise IndexStateError(f"could not write the new index generation in {index_dir}: "
                                   f"{cause}. The previous generation is still serving; run "
@@ -198,20 +198,6 @@ def _write(settings: IndexSettings, embedder: Embedder, current: Generation | No
     prune(settings, index_dir)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
-
-
-def _storage_failure(exc: BaseException) -> str | None:
-    """A full disk or another storage fault, as one line naming it; None for anything else.
-    Chroma reports a full disk as its own error type, with SQLite's words."""
-    if isinstance(exc, OSError) and exc.errno is not None:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            return "no space left on the device (free some disk space)"
-        where = f" ({exc.filename})" if exc.filename else ""
-        return f"{exc.strerror or os.strerror(exc.errno)}{where}"
-    text = str(exc).lower()
-    if "disk is full" in text or "no space left" in text or "disk quota" in text:
-        return "no space left on the device (free some disk space)"
-    return None
 
 
 def _report(scan: Scan, old: dict[str, Any] | None) -> UpdateReport:
