@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from bench_retrieval import baseline_store
 from common import CACHE, EXTERNAL, ROOT, percentile, run_index, write_cranfield_corpus
@@ -71,10 +75,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--against", type=Path, metavar="CHECKOUT",
+                        help="also time another checkout (an older commit) on the same index "
+                             "and questions, in turns with this one (A B A B)")
+    parser.add_argument("--only-ours", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     settings = big_corpus()
     bot = BriefBot(settings=settings)
     bot.warm_up()
+    if args.only_ours:  # the child of --against: one JSON line of this checkout's timings
+        items = questions(args.questions)
+        for q in items[:10]:
+            bot.ask(q)
+        print(json.dumps(timed(bot.ask, items)))
+        return
+    if args.against:
+        against(bot, args.against, args.questions)
+        return
     baseline = baseline_store(BriefBot(settings=Settings(corpus=EXTERNAL,
                                                          index=CACHE / "index-external")))
     items = questions(args.questions)
@@ -94,6 +111,26 @@ def main() -> None:
     print("baseline similarity_search: " + json.dumps(line(base)))
     print("query embedding alone: " + json.dumps(line(embed)))
     print(f"ratio brief-bot/baseline p50: {statistics.median(ours) / statistics.median(base):.2f}")
+
+
+def against(bot: BriefBot, checkout: Path, n: int) -> None:
+    """This checkout's `ask` and another's on the same questions and index, in turns, so a
+    change of speed is not the machine's drift."""
+    items = questions(n)
+    for q in items[:10]:
+        bot.ask(q)
+    env = {**os.environ, "PYTHONPATH": f"{checkout / 'src'}:{checkout}"}
+    runs: dict[str, list[float]] = {"this checkout": [], str(checkout): []}
+    for _ in range(2):
+        runs["this checkout"] += timed(bot.ask, items)
+        out = subprocess.run([sys.executable, __file__, "--only-ours", "--questions", str(n)],
+                             env=env, capture_output=True, text=True, check=True)
+        runs[str(checkout)] += json.loads(out.stdout.strip().splitlines()[-1])
+    for name, values in runs.items():
+        print(f"{name}: p50 {statistics.median(values):.1f} ms, p95 "
+              f"{percentile(values, 95):.1f} ms ({len(values)} answers)")
+    ratio = statistics.median(runs["this checkout"]) / statistics.median(runs[str(checkout)])
+    print(f"ratio p50 this/that: {ratio:.2f}")
 
 
 if __name__ == "__main__":

@@ -21,10 +21,15 @@ from brief_bot.index import (
 )
 from brief_bot.index.embedding import HashingEmbedder, SentenceTransformersEmbedder
 from brief_bot.index.reader import LiveIndex
-from brief_bot.search import HybridRetriever
-from brief_bot.types import FilterError
+from brief_bot.search import HybridRetriever, analyse
+from brief_bot.types import FilterError, Query
 
 from .conftest import ROOT
+
+
+def ask_of(snapshot: object, text: str) -> Query:
+    """The question as search reads it (analysed against this snapshot)."""
+    return analyse(text, (), snapshot)  # type: ignore[arg-type]
 
 
 def gens(settings: Settings) -> list[str]:
@@ -191,7 +196,7 @@ def test_copied_store_that_fails_its_check_is_written_afresh(
     bot_index = LiveIndex(tiny_settings.indexing).get()
     assert bot_index.store.count() == len(bot_index.rows) == second.chunks
     hits = HybridRetriever(settings=tiny_settings.retrieval, embedder=hashing).search(
-        bot_index, "Something new to embed", k=2)
+        bot_index, ask_of(bot_index, "Something new to embed"), k=2)
     assert hits[0].source == "new.md"
 
 
@@ -228,7 +233,7 @@ def test_reader_follows_new_generations_and_old_ones_are_pruned(
     second = update(tiny_settings.indexing, embedder=hashing)
     snapshot = live.get()
     assert snapshot.name == second.generation
-    hits = retriever.search(snapshot, "Zorblat protocol Reykjavik", k=3)
+    hits = retriever.search(snapshot, ask_of(snapshot, "Zorblat protocol Reykjavik"), k=3)
     assert hits[0].source == "zorblat.md"
     third_settings = tiny_settings.with_overrides(keep_generations=1)
     (tiny_settings.corpus / "zorblat.md").unlink()
@@ -241,25 +246,25 @@ def test_filters_reach_dense_and_keyword_search(tiny_settings: Settings,
     update(tiny_settings.indexing, embedder=hashing)
     snapshot = LiveIndex(tiny_settings.indexing).get()
     retriever = HybridRetriever(settings=tiny_settings.retrieval, embedder=hashing)
+    plenipot = ask_of(snapshot, "Plenipotentiary open documents")
     for mode in ("dense", "keyword", "hybrid"):
-        hits = retriever.search(snapshot, "Plenipotentiary open documents", k=5, mode=mode,
-                                filters={"forum": "PP-14"})
+        hits = retriever.search(snapshot, plenipot, k=5, mode=mode, filters={"forum": "PP-14"})
         assert hits and {h.source for h in hits} == {"strategy/messages.md"}
-        hits = retriever.search(snapshot, "signed ITRs", k=5, mode=mode,
+        hits = retriever.search(snapshot, ask_of(snapshot, "signed ITRs"), k=5, mode=mode,
                                 filters={"status": "agreed", "audience": "public"})
         assert {h.source for h in hits} <= {"briefings/wcit.md"}
     # Case does not matter, and both searches see the same filter (dense alone finds it).
     for spelled in ({"forum": "pp-14"}, {"forum": "PP-14", "status": "Agreed"}):
-        hits = retriever.search(snapshot, "Plenipotentiary open documents", k=5, mode="dense",
-                                filters=spelled)
+        hits = retriever.search(snapshot, plenipot, k=5, mode="dense", filters=spelled)
         assert hits and {h.source for h in hits} == {"strategy/messages.md"}, spelled
     # An unknown key or value is a clear error, not a silent empty (or keyword-only) answer.
+    anything = ask_of(snapshot, "anything")
     with pytest.raises(FilterError, match="unknown doc_type 'nothing'"):
-        retriever.search(snapshot, "anything", k=5, filters={"doc_type": "nothing"})
+        retriever.search(snapshot, anything, k=5, filters={"doc_type": "nothing"})
     with pytest.raises(FilterError, match="no document has forum 'wcit-99'"):
-        retriever.search(snapshot, "anything", k=5, filters={"forum": "WCIT-99"})
+        retriever.search(snapshot, anything, k=5, filters={"forum": "WCIT-99"})
     with pytest.raises(FilterError, match="unknown filter"):
-        retriever.search(snapshot, "x", k=5, filters={"colour": "red"})
+        retriever.search(snapshot, ask_of(snapshot, "x"), k=5, filters={"colour": "red"})
 
 
 def test_chunks_fit_the_model_window_on_real_text(tmp_path: Path) -> None:
@@ -326,7 +331,7 @@ def test_replaced_generations_are_closed_once_no_question_uses_them(
         notes.write_text(f"Council meets every other year ({i}).\n")
         update(settings.indexing, embedder=hashing)
         with live.use() as snapshot:
-            assert retriever.search(snapshot, "Council meets", k=1)
+            assert retriever.search(snapshot, ask_of(snapshot, "Council meets"), k=1)
     assert _deleted_index_files(settings.index) == []
     live.close()
 
@@ -351,7 +356,7 @@ def test_readers_never_write_to_the_generation_they_read(tiny_settings: Settings
     live = LiveIndex(tiny_settings.indexing)
     retriever = HybridRetriever(settings=tiny_settings.retrieval, embedder=hashing)
     with live.use() as snapshot:
-        assert retriever.search(snapshot, "signed ITRs", k=3)
+        assert retriever.search(snapshot, ask_of(snapshot, "signed ITRs"), k=3)
         assert len(list((gen / READERS).iterdir())) == 1
     live.close()
     assert digest() == before
