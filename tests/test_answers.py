@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from brief_bot.answer.sentences import list_blocks, split_sentences
+from brief_bot.corpus.structure import list_blocks, split_sentences
 
 MESSAGES = ["Open all ITU documents", "Open CWG-Internet", "No new internet mandate",
             "Protect the WTPF-13 opinions", "national delegations", "Development and access",

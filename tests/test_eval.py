@@ -104,7 +104,8 @@ def test_filters_apply(starter_bot) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_answer_types_and_sentences(starter_bot) -> None:  # type: ignore[no-untyped-def]
-    from brief_bot.answer.sentences import GIVES, split_sentences
+    from brief_bot.answer.sentences import GIVES
+    from brief_bot.corpus.structure import split_sentences
     from brief_bot.types import Kind
 
     assert split_sentences("R.N. Jha of the DoT led the Indian delegation. The U.S. Department "

@@ -14,11 +14,12 @@ import logging
 import re
 from collections.abc import Sequence
 
+from ..corpus.structure import list_after, plain, split_sentences
 from ..headings import SECTION_LABEL
 from ..types import Citation, Composer, Draft, Kind, Passage, Query, Sections, Shape
 from .extract import Sentence, choose
 from .scoring import matched, share, stems_of
-from .sentences import YES_NO, list_after, plain, split_sentences
+from .sentences import YES_NO
 from .sets import find_set, nth_item, render_items, status_label
 from .tuning import DEFAULT, Tuning
 

@@ -13,9 +13,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..corpus.structure import leads_in, list_after, plain, split_sentences
 from ..types import Kind, Passage, Query
 from .scoring import matched, share, stems_of
-from .sentences import DEPENDENT, GIVES, META, YES_NO, leads_in, list_after, plain, split_sentences
+from .sentences import DEPENDENT, GIVES, META, YES_NO
 from .sets import mentions_period
 from .tuning import DEFAULT, SentenceTuning
 

@@ -14,9 +14,9 @@ import re
 from collections.abc import Sequence
 
 from ..config import AnswerSettings
+from ..corpus.structure import split_sentences
 from ..dates import month_name
 from ..types import Citation, Draft, Passage, Query, Sections, Shape
-from .sentences import split_sentences
 
 SYSTEM_PROMPT = """You answer questions for the policy staff of BB, a civil-society organisation,
 using ONLY the numbered passages from BB's briefing documents given to you.
