@@ -14,6 +14,8 @@ from .index.generations import IndexStateError
 from .index.reader import LiveIndex, Snapshot
 from .search import HybridRetriever
 from .search.analyse import analyse
+from .search.meaning import Meaning
+from .search.units import rank_units
 from .types import Answer, Composer, FilterError, Filters, Passage, Query
 
 log = logging.getLogger("brief_bot")
@@ -40,6 +42,7 @@ class BriefBot:
         self.embedder = embedder or default_embedder(self.settings.model)
         self.index = LiveIndex(self.settings.indexing)
         self.retriever = HybridRetriever(settings=self.settings.retrieval, embedder=self.embedder)
+        self.meaning = Meaning(self.embedder)
         self.composer = self._composer(composer)
         try:
             with self.index.use():
@@ -66,6 +69,8 @@ class BriefBot:
         self.embedder.embed_query("warm up")
         with self.index.use() as snapshot:
             snapshot.warm_up()
+            # Loads English word frequencies and the fuzzy matcher the first question needs.
+            analyse("warm-up: delegaton stuff xyzzy", (), snapshot, self.meaning)
 
     def ask(self, question: str, history: History = (),
             filters: Filters | Mapping[str, Any] | None = None, *,
@@ -83,11 +88,12 @@ class BriefBot:
     def _ask(self, snapshot: Snapshot, question: str, history: History, filters: Filters,
              k: int | None) -> Answer:
         started = time.perf_counter()
-        query = analyse(question, history, snapshot)
+        query = analyse(question, history, snapshot, self.meaning)
         passages = self.retriever.search(snapshot, query, k=k or self.settings.k,
                                          filters=filters)
+        units = rank_units(snapshot, query, passages, filters)
         retrieved = time.perf_counter()
-        draft = self.composer.compose(query, passages, snapshot)
+        draft = self.composer.compose(query, passages, snapshot, units)
         done = time.perf_counter()
         return Answer(
             question=question, text=draft.text, abstained=draft.abstained,
@@ -100,7 +106,7 @@ class BriefBot:
     def analyse(self, question: str, history: History = ()) -> Query:
         """The question as search and answer see it (for evaluation and debugging)."""
         with self.index.use() as snapshot:
-            return analyse(question, history, snapshot)
+            return analyse(question, history, snapshot, self.meaning)
 
     def search(self, question: str | Query, *, k: int | None = None,
                filters: Filters | Mapping[str, Any] | None = None, mode: str = "hybrid",
@@ -108,8 +114,8 @@ class BriefBot:
                history: History = ()) -> list[Passage]:
         """Ranked passages only (for evaluation and the sources panel)."""
         with self.index.use() as snapshot:
-            query = question if isinstance(question, Query) else analyse(question, history,
-                                                                          snapshot)
+            query = question if isinstance(question, Query) else analyse(
+                question, history, snapshot, self.meaning)
             return self.retriever.search(snapshot, query, k=k or self.settings.k,
                                          filters=Filters.parse(filters), mode=mode,
                                          expand=expand, feedback=feedback)

@@ -173,6 +173,7 @@ class Shape(Enum):
     LIST = "list"  # a whole set: "what are our messages", "which routes"
     ITEM = "item"  # one member of a set, or agreed wording: "our message on human rights"
     HOW = "how"  # a way to do something: "how can we take part"
+    SECTION = "section"  # what a section says: "why does this forum matter to us?"
     PERIOD = "period"  # the entries of a period: "what happened in March 2014"
 
 
@@ -226,6 +227,11 @@ class Query:
     beyond: tuple[str, ...] = ()  # past events later than the material's latest date
     horizon: int | None = None  # that latest year
     dangling: bool = False  # reads as a follow-up, but there is nothing before it
+    # The question's meaning: its vector (the text alone) and the search text's, and how its
+    # nearest worded examples vote on its shape (`search.meaning`); none without a model.
+    vector: Any = field(default=None, compare=False, repr=False)
+    search_vector: Any = field(default=None, compare=False, repr=False)
+    shape_votes: Mapping[Shape, float] = field(default_factory=dict, compare=False)
 
     @property
     def scoped(self) -> bool:
@@ -236,6 +242,37 @@ class Query:
         merged = {t: 0.5 * w for t, w in self.context_terms.items()}
         merged.update(self.terms)
         return merged
+
+    def matched(self, stems: frozenset[str] | set[str]) -> set[str]:
+        """The terms (the question's own and the earlier turn's) that a text with `stems`
+        holds, directly or through another name of the same glossary term."""
+        hits = set()
+        for term in (*self.terms, *self.context_terms):
+            if term in stems or any(form <= stems for form in self.alternates.get(term, ())):
+                hits.add(term)
+        return hits
+
+    def share(self, stems: frozenset[str] | set[str]) -> float:
+        """The share of the question's own term weight (not the earlier turn's) that a text
+        with `stems` holds: how fully a heading or a title says what the question asks."""
+        total = sum(self.terms.values())
+        if not total:
+            return 0.0
+        return sum(self.terms[t] for t in self.matched(stems) if t in self.terms) / total
+
+
+@dataclass(frozen=True)
+class UnitHit:
+    """A section or a set (`index.units`) the question means, found by meaning and words."""
+
+    kind: str  # "section" or "set"
+    key: str  # the section's chunk id, or the set's key
+    source: str
+    sections: frozenset[str]  # the chunk ids of the sections it is made of
+    score: float  # the blend below, best first
+    dense: float  # similarity of the question to the unit's heading path and lead
+    words: float  # share of the question's weight the unit's text holds
+    found: bool  # it holds a passage search found
 
 
 @dataclass(frozen=True)
@@ -266,5 +303,5 @@ class Composer(Protocol):
 
     name: str
 
-    def compose(self, query: Query, passages: Sequence[Passage],
-                sections: Sections) -> Draft: ...
+    def compose(self, query: Query, passages: Sequence[Passage], sections: Sections,
+                units: Sequence[UnitHit] = ()) -> Draft: ...

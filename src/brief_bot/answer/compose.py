@@ -16,9 +16,9 @@ from collections.abc import Sequence
 
 from ..corpus.structure import list_after, plain, split_sentences
 from ..headings import SECTION_LABEL
-from ..types import Citation, Composer, Draft, Kind, Passage, Query, Sections, Shape
+from ..types import Citation, Composer, Draft, Kind, Passage, Query, Sections, Shape, UnitHit
 from .extract import Sentence, choose
-from .scoring import matched, share, stems_of
+from .scoring import stems_of
 from .sentences import YES_NO
 from .sets import find_set, nth_item, render_items, status_label
 from .tuning import DEFAULT, Tuning
@@ -80,15 +80,15 @@ class ExtractiveComposer:
         if total:
             for passage in passages[:self.t.evidence_passages]:
                 stems = stems_of(f"{passage.title} {passage.section} {passage.text}")
-                found = sum(weights[t] for t in matched(query, stems))
+                found = sum(weights[t] for t in query.matched(stems))
                 coverage = max(coverage, found / total)
         dense = max(p.dense for p in passages[:self.t.evidence_passages])
         return (1 - self.t.evidence_dense) * coverage + self.t.evidence_dense * dense
 
     # --- composing ----------------------------------------------------------------------
 
-    def compose(self, query: Query, passages: Sequence[Passage],
-                sections: Sections) -> Draft:
+    def compose(self, query: Query, passages: Sequence[Passage], sections: Sections,
+                units: Sequence[UnitHit] = ()) -> Draft:
         if query.unknown or query.beyond or query.dangling:
             return self.abstain(passages, query)
         cite = _Citations()
@@ -151,7 +151,7 @@ class ExtractiveComposer:
             return None, False
         weights = query.terms
         document = sections.document(agreed[0])
-        if share(query, stems_of(agreed[0].title)) >= self.t.title_holds and document:
+        if query.share(stems_of(agreed[0].title)) >= self.t.title_holds and document:
             return document[0], True
         # Any section of the agreed documents found, not only the sections search returned:
         # its heading counts more than its text ("on development" -> "Development and
@@ -161,8 +161,8 @@ class ExtractiveComposer:
             candidates += sections.document(next(p for p in agreed if p.source == doc))
 
         def fit(section: Passage) -> float:
-            heading = matched(query, stems_of(section.section))
-            text = matched(query, stems_of(section.text)) - heading
+            heading = query.matched(stems_of(section.section))
+            text = query.matched(stems_of(section.text)) - heading
             return 1.5 * sum(weights.get(t, 0.0) for t in heading) + sum(
                 weights.get(t, 0.0) for t in text)
 
@@ -188,7 +188,7 @@ class ExtractiveComposer:
                 heading = section.heading.last
                 if not numbers <= set(re.findall(r"\d+", heading)):
                     continue
-                hit = share(query, stems_of(heading))
+                hit = query.share(stems_of(heading))
                 # Both ways: the heading says what the question asks, and the question says
                 # what the heading names ("Route 4" of "Route 4: The WSIS Forum"), not a
                 # heading that merely mentions the question's words among others.
@@ -271,13 +271,13 @@ class FallbackComposer:
         self.fallback = fallback
         self.name = f"{primary.name}+{fallback.name}"
 
-    def compose(self, query: Query, passages: Sequence[Passage],
-                sections: Sections) -> Draft:
-        draft = self.fallback.compose(query, passages, sections)
+    def compose(self, query: Query, passages: Sequence[Passage], sections: Sections,
+                units: Sequence[UnitHit] = ()) -> Draft:
+        draft = self.fallback.compose(query, passages, sections, units)
         if draft.abstained:
             return draft
         try:
-            return self.primary.compose(query, draft.passages, sections)
+            return self.primary.compose(query, draft.passages, sections, units)
         except Exception as exc:  # noqa: BLE001 - any LLM failure falls back, logged
             log.warning("LLM answer rejected (%s: %s); using the extractive answer",
                         type(exc).__name__, exc)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..corpus.structure import leads_in, list_after, plain, split_sentences
 from ..types import Kind, Passage, Query
-from .scoring import matched, share, stems_of
+from .scoring import stems_of
 from .sentences import DEPENDENT, GIVES, META, YES_NO
 from .sets import mentions_period
 from .tuning import DEFAULT, SentenceTuning
@@ -73,7 +73,7 @@ def _candidates(query: Query, passages: Sequence[Passage], keep_first: bool,
         for position, sentence in enumerate(sentences):
             texts[(p_index, position)] = sentence
             stems = stems_of(sentence)
-            found = matched(query, stems)
+            found = query.matched(stems)
             hit = sum(weights[t] for t in found)
             opening = keep_first and p_index == 0 and position == 0
             if hit <= 0 and not opening:
@@ -154,7 +154,7 @@ def asks_same(query: Query, passage: Passage, holds: float) -> bool:
     """Whether the passage's heading asks (about) what the question asks: it is a question
     holding this share of the question's own weight."""
     heading = passage.heading.last
-    return "?" in heading and (not query.terms or share(query, stems_of(heading)) >= holds)
+    return "?" in heading and (not query.terms or query.share(stems_of(heading)) >= holds)
 
 
 def _antecedent(cand: Sentence, texts: dict[tuple[int, int], str],

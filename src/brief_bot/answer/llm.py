@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from ..config import AnswerSettings
 from ..corpus.structure import split_sentences
 from ..dates import month_name
-from ..types import Citation, Draft, Passage, Query, Sections, Shape
+from ..types import Citation, Draft, Passage, Query, Sections, Shape, UnitHit
 
 SYSTEM_PROMPT = """You answer questions for the policy staff of BB, a civil-society organisation,
 using ONLY the numbered passages from BB's briefing documents given to you.
@@ -95,8 +95,8 @@ class LLMComposer:
                                model=settings.llm_model, timeout=settings.llm_timeout,
                                max_retries=0, temperature=0)
 
-    def compose(self, query: Query, passages: Sequence[Passage],
-                sections: Sections) -> Draft:
+    def compose(self, query: Query, passages: Sequence[Passage], sections: Sections,
+                units: Sequence[UnitHit] = ()) -> Draft:
         from langchain_core.messages import HumanMessage, SystemMessage
 
         given = context_sections(passages, sections)

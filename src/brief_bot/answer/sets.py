@@ -19,7 +19,7 @@ from ..corpus.sets import DocumentSet, Item, lead_subject, sets_in
 from ..corpus.structure import MARKUP, plain
 from ..dates import month_name, month_named, year_named
 from ..types import Passage, Query, Sections, Shape
-from .scoring import matched, stems_of
+from .scoring import stems_of
 from .tuning import DEFAULT, SetTuning
 
 
@@ -70,7 +70,7 @@ def find_set(query: Query, passages: Sequence[Passage], sections: Sections,
             for text, factor in ((" ".join(i.text for i in items), t.item_words),
                                  (cand.context, t.context), (cand.heading, t.heading),
                                  (cand.lead, t.lead)):
-                for term in matched(query, stems_of(text)):
+                for term in query.matched(stems_of(text)):
                     where[term] = factor
             relevance = sum(weights[term] * f for term, f in where.items()) / total
             lead_hits = {term for term, f in where.items() if f >= t.heading}
@@ -100,8 +100,9 @@ def nth_item(query: Query, passages: Sequence[Passage], sections: Sections,
     found = find_set(query, passages, sections, tuning)
     if found is None or found.total != len(found.items) or query.ordinal > len(found.items):
         return None
-    item = found.items[query.ordinal - 1]
-    return FoundSet(found.lead, (item,), True, found.score, found.total, query.ordinal)
+    number = query.ordinal if query.ordinal > 0 else len(found.items)  # -1: the last
+    item = found.items[number - 1]
+    return FoundSet(found.lead, (item,), True, found.score, found.total, number)
 
 
 def _named(query: Query, cand: DocumentSet, t: SetTuning) -> float:
@@ -151,7 +152,7 @@ def _narrowed(query: Query, items: list[Item], context: frozenset[str],
     # ("our messages for the WTDC"); other words of the question ("what lessons did we
     # *draw*") do not narrow.
     named = query.name_stems
-    explained = matched(query, context)
+    explained = query.matched(context)
     extra = {t for t in (set(query.about) or named & set(query.terms))
              if t not in context and t not in explained}
     if not extra or len(items) < 2:
@@ -159,7 +160,7 @@ def _narrowed(query: Query, items: list[Item], context: frozenset[str],
     sub = Query(text=query.text, search_text=query.text,
                 terms={t: query.terms.get(t, 1.0) for t in extra},
                 alternates=query.alternates)
-    hits = [len(matched(sub, stems_of(
+    hits = [len(sub.matched(stems_of(
         f"{item.text} {item.passage.text}" if item.whole else item.text)))
         for item in items]
     top = max(hits)

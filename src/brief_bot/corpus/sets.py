@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..dates import MONTH, YEAR
 from ..terms import analyze, looks_plural
 from ..types import Passage
+from .files import content_hash
 from .structure import item_label, list_blocks, plain, split_sentences
 
 # "Message 1: ...", "Route 2 - ...", "One-pager 3: ...", "Step IV".
@@ -32,7 +33,6 @@ class Item:
     whole: bool = False  # the item is that whole section (not one line of it)
 
 
-
 @dataclass(frozen=True)
 class DocumentSet:
     lead: str
@@ -45,6 +45,12 @@ class DocumentSet:
     dated: bool  # the entries are dated by their headings (a timeline)
     sections: frozenset[str]  # the sections it is made of
     doc_type: str
+
+    @property
+    def key(self) -> str:
+        """Names this set the same way wherever it is found again (index and answer alike)."""
+        source = self.items[0].passage.source if self.items else ""
+        return content_hash(f"{source}\n{self.lead}\n{sorted(self.sections)}")[:16]
 
 
 

@@ -33,6 +33,8 @@ class Embedder(Protocol):
 
     def embed_query(self, text: str) -> np.ndarray: ...
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
     def count_tokens(self, text: str) -> int: ...
 
 
@@ -197,13 +199,18 @@ class SentenceTransformersEmbedder:
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_queries([text])[0]
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """A few question-sized texts at once (a question and its expansion): one call."""
         self.warm_up_queries()
         onnx = self._onnx
         if onnx is not None:
-            return onnx.encode(text)
+            return onnx.encode(texts[0])[None, :] if len(texts) == 1 else \
+                onnx.encode_batch(list(texts))
         return self._model.encode(  # type: ignore[union-attr]
-            [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )[0].astype(np.float32)
+            list(texts), normalize_embeddings=True, convert_to_numpy=True,
+            show_progress_bar=False).astype(np.float32)
 
 
 class HashingEmbedder:
@@ -241,6 +248,9 @@ class HashingEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._vector(text)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([self._vector(t) for t in texts])
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())

@@ -53,6 +53,7 @@ class Glossary:
         self._forms = forms
         self._pattern = (re.compile(r"(?<![\w])(" + "|".join(re.escape(f) for f, _ in forms)
                                     + r")(?![\w])") if forms else None)
+        self._long: dict[str, list[tuple[tuple[str, ...], str]]] | None = None
         self._by_form = {}
         for form, entry in forms:
             self._by_form.setdefault(form, entry)
@@ -73,6 +74,17 @@ class Glossary:
         if not path.is_file():
             return cls([])
         return cls.from_csv_text(path.read_text("utf-8", errors="replace"))
+
+    def long_forms(self) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+        """The forms of two to five words ("Deputy Secretary-General"), as their normalised
+        words, by their first two letters: for matching a question that shortens each word."""
+        if self._long is None:
+            self._long = {}
+            for form in dict.fromkeys(f for e in self.entries for f in e.forms):
+                parts = tuple(_norm(form).split())
+                if 2 <= len(parts) <= 5 and len(parts[0]) >= 2:
+                    self._long.setdefault(parts[0][:2], []).append((parts, form))
+        return self._long
 
     def matches(self, text: str) -> list[Entry]:
         return list(dict.fromkeys(entry for _, entry in self.spans(text)))

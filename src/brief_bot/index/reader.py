@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -38,52 +38,13 @@ from .generations import (
 )
 from .glossary import Glossary
 from .keyword import KeywordIndex
+from .lexicon import Lexicon
+from .outline import Outline, rows_passage
 from .store import ChromaStore, limit_heap_arenas, local_client, release_memory
+from .units import Units
 
 # Inside a generation: each reading process's own copy of its vector store.
 READERS = "readers"
-
-
-@dataclass(frozen=True)
-class SectionSpan:
-    """One section of one document (a heading path on one page): the rows that hold it."""
-
-    source: str
-    rows: tuple[int, ...]
-
-
-class Outline:
-    """The documents' heading structure, rebuilt from the chunk table: consecutive rows of one
-    source with the same section path and page make one section, in document order. This is
-    the "big" side of small-to-big answering: search finds chunks, answers may use the whole
-    section or its siblings."""
-
-    def __init__(self, rows: Sequence[dict[str, Any]]) -> None:
-        order = sorted(range(len(rows)), key=lambda r: (rows[r]["source"], rows[r]["position"]))
-        self.sections: list[SectionSpan] = []
-        self.section_of_row = [0] * len(rows)
-        self.by_source: dict[str, list[int]] = {}
-        group: list[int] = []
-
-        def close() -> None:
-            source = rows[group[0]]["source"]
-            for r in group:
-                self.section_of_row[r] = len(self.sections)
-            self.by_source.setdefault(source, []).append(len(self.sections))
-            self.sections.append(SectionSpan(source, tuple(group)))
-
-        for r in order:
-            row = rows[r]
-            if group:
-                last = rows[group[-1]]
-                if (last["source"], last["section"], last["page"]) != (
-                        row["source"], row["section"], row["page"]):
-                    close()
-                    group = []
-            group.append(r)
-        if group:
-            close()
-
 
 
 class Snapshot:
@@ -159,6 +120,32 @@ class Snapshot:
         low = " ".join(phrase.lower().split())
         variants = {low, low.replace("-", " "), low.replace(" ", "-"), low.replace("-", "")}
         return any(v in self._lower_text for v in variants)
+
+    @cached_property
+    def lexicon(self) -> Lexicon:
+        """The documents' words as written (and the glossary's): what a misspelling or a
+        shortening in a question is matched against."""
+        glossary = (form for entry in self.glossary.entries for form in entry.forms)
+        return Lexicon([self._lower_text, *glossary])
+
+    @cached_property
+    def units(self) -> Units:
+        """The generation's sections and sets as units of meaning (`index.units`)."""
+        return Units(self.path)
+
+    def sources(self, filters: Filters) -> frozenset[str] | None:
+        """The documents the filters let through (None: no filter)."""
+        mask = self.mask(filters)
+        if mask is None:
+            return None
+        return frozenset(row["source"] for row, keep in zip(self.rows, mask, strict=True)
+                         if keep)
+
+    @cached_property
+    def glossary_words(self) -> frozenset[str]:
+        """The words of the glossary's terms: a shortening is read as one of these first."""
+        return frozenset(w for entry in self.glossary.entries for form in entry.forms
+                         for w in re.findall(r"[a-z]+", form.lower()))
 
     @cached_property
     def horizon(self) -> int | None:
@@ -243,7 +230,7 @@ class Snapshot:
     def warm_up(self) -> None:
         """Build what the first questions would otherwise build: the outline, the text that
         `mentions` searches, the section labels."""
-        _ = self.outline, self._lower_text, self._labels
+        _ = self.outline, self._lower_text, self._labels, self.lexicon, self.units
 
     def _open_store(self, settings: IndexSettings, generation: Generation) -> ChromaStore:
         """The generation's vectors, for this process alone. Chroma writes to its folder even
@@ -275,37 +262,6 @@ def _as_set(value: Any) -> frozenset[str]:
     if isinstance(value, list | tuple):
         return frozenset(str(v).lower() for v in value)
     return frozenset({str(value).lower()})
-
-
-def rows_passage(rows: Sequence[dict[str, Any]], group: Sequence[int], scores: dict[int, float],
-                 dense: dict[int, float], *, chunk_id: str | None = None) -> Passage:
-    first = rows[group[0]]
-    text = first["text"]
-    for row in group[1:]:
-        text = join_overlapping(text, rows[row]["text"])
-    best = max(group, key=lambda r: scores.get(r, 0.0))
-    return Passage(
-        chunk_id=chunk_id or rows[best]["id"], source=first["source"], title=first["title"],
-        section=first["section"], page=first["page"], text=text,
-        score=max(scores.get(r, 0.0) for r in group),
-        dense=max(dense.get(r, 0.0) for r in group),
-        doc_type=first["doc_type"], status=first["status"], date=first["date"],
-        forum=tuple(first["forum"]), audience=first["audience"], rows=tuple(group),
-        parts=tuple(rows[r]["text"] for r in group),
-    )
-
-
-def join_overlapping(left: str, right: str) -> str:
-    """Chunks overlap by a few sentences; join without repeating them (the longest overlap of
-    more than 20 characters within the last 800)."""
-    tail = left[-800:]
-    probe = right[:21]
-    start = tail.find(probe)
-    while start != -1:
-        if right.startswith(tail[start:]):
-            return left + right[len(tail) - start:]
-        start = tail.find(probe, start + 1)
-    return left + "\n" + right
 
 
 class LiveIndex:

@@ -64,6 +64,7 @@ from .store import (
     local_client,
     release_memory,
 )
+from .units import UNITS_VERSION, write_units
 
 
 @dataclass
@@ -83,6 +84,7 @@ class UpdateReport:
     new_generation: bool = False
     embed_seconds: float = 0.0
     encoder: str = ""  # "onnx" or "torch" when this run embedded anything
+    units_embedded: int = 0  # sections and sets embedded (the rest kept their vectors)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -167,7 +169,8 @@ def _write(settings: IndexSettings, embedder: Embedder, current: Generation | No
         report.warnings.extend({"source": source, "warning": w} for w in doc.warnings)
     if old is not None and not (report.added or report.updated or report.deleted) and (
             {s: v["reason"] for s, v in scan.skipped.items()}
-            == {s: v["reason"] for s, v in old["skipped"].items()}):
+            == {s: v["reason"] for s, v in old["skipped"].items()}) and (
+            old.get("units") == UNITS_VERSION):  # a generation without units gets them
         report.generation = current.name if current else None
         report.chunks = old["counts"]["chunks"]
         prune(settings, index_dir)
@@ -296,6 +299,8 @@ def _write_tables(settings: IndexSettings, embedder: Embedder, gen_dir: Path, na
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
+    report.units_embedded = write_units(gen_dir, rows, embedder,
+                                        current.path if current else None, progress)
     glossary = settings.corpus / GLOSSARY_SOURCE
     if glossary.is_file():
         shutil.copyfile(glossary, gen_dir / "glossary.csv")
@@ -390,7 +395,7 @@ def _manifest(settings: IndexSettings, embedder: Embedder, name: str, collection
         "dimensions": embedder.dimensions, "chunker": CHUNKER_VERSION,
         "chunk_tokens": settings.chunk_tokens,
         "chunk_overlap_tokens": settings.chunk_overlap_tokens, "chroma_url": settings.chroma_url,
-        "store": STORE_VERSION,
+        "store": STORE_VERSION, "units": UNITS_VERSION,
         "files": dict(sorted(files.items())), "skipped": scan.skipped,
         "counts": {"documents": len(files), "chunks": len(rows)},
     }

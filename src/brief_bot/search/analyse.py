@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..terms import analyze
-from ..types import Query
+from ..types import Query, Shape
 from .history import user_turns
+from .meaning import Meaning, decide_shape
 from .reading import (
     QUESTION_WORDS,
     Reading,
@@ -88,8 +89,10 @@ def _context(question: Reading, previous: str | None, names: tuple[str, ...],
     return _Context(kept, f"{kept} {question.text}", context, spans, names)
 
 
-def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary) -> Query:
-    """The one analysis of a question that search and answer share."""
+def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary,
+            meaning: Meaning | None = None) -> Query:
+    """The one analysis of a question that search and answer share; with `meaning` (the
+    model), its vectors and the shape its nearest worded examples vote for too."""
     question = " ".join(question.split())
     turns = user_turns(history)
     previous = turns[-1] if turns else None
@@ -101,6 +104,14 @@ def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary) -> Qu
     years, months = scope(reading.plain)
     asked = asked_for(reading.plain, context.names, terms, bool(years or months), vocabulary)
     expanded = expansion(context.search_text, context.spans, vocabulary.glossary)
+    vector = search_vector = None
+    votes: dict[Shape, float] = {}
+    if meaning is not None:
+        vector, search_vector = meaning.vectors(question, expanded)
+        votes = meaning.votes(vector)
+    numbers = frozenset(re.findall(r"\d+", question))
+    shape = decide_shape(asked.shape, asked.kind, votes, ordinal=asked.ordinal,
+                         numbered=any(len(n) <= 2 for n in numbers), set_nouns=asked.set_nouns)
     return Query(
         text=question, search_text=context.search_text, terms=terms,
         expanded=expanded, expanded_stems=frozenset(analyze(expanded)),
@@ -108,12 +119,13 @@ def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary) -> Qu
         context_terms=context.terms, alternates=alternates(context.spans),
         follow_up=follow_up, names=context.names,
         name_stems=frozenset(t for name in context.names for t in analyze(name)),
-        shape=asked.shape, kind=asked.kind, set_nouns=asked.set_nouns, about=asked.about,
-        ordinal=asked.ordinal, numbers=frozenset(re.findall(r"\d+", question)),
+        shape=shape, kind=asked.kind, set_nouns=asked.set_nouns, about=asked.about,
+        ordinal=asked.ordinal, numbers=numbers,
         years=years, months=months, doc_types=asked.doc_types,
         wants_old=wants_old(question), wants_quote=wants_quote(question),
-        unknown=unknown_words(terms, question, list(dict.fromkeys(
+        unknown=unknown_words(terms, reading.words.subjects, question, list(dict.fromkeys(
             [*years, *(y for y, _ in months)])), vocabulary),
         beyond=beyond_horizon(question, vocabulary), horizon=vocabulary.horizon,
         dangling=is_dangling(question, previous, names, terms, vocabulary),
+        vector=vector, search_vector=search_vector, shape_votes=votes,
     )

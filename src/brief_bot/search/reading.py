@@ -11,7 +11,9 @@ from functools import cached_property
 from typing import Protocol
 
 from ..index.glossary import Entry, Glossary, normalise
+from ..index.lexicon import Lexicon
 from ..terms import analyze
+from .everyday import is_everyday
 
 # Staff shorthand that is not ITU jargon, so it has no place in the corpus glossary.
 SHORTHAND = {"msgs": "messages", "msg": "message", "res": "resolution", "reso": "resolution",
@@ -57,6 +59,12 @@ class Vocabulary(Protocol):
     def mentions(self, phrase: str) -> bool: ...
 
     @property
+    def lexicon(self) -> Lexicon: ...
+
+    @property
+    def glossary_words(self) -> frozenset[str]: ...
+
+    @property
     def horizon(self) -> int | None: ...
 
 
@@ -76,14 +84,93 @@ def plain_words(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Words:
+    """How a text's words stand to the documents' own: those it misspells or shortens (written
+    out as the documents write them), everyday words the documents do not use, and unseen
+    words that may be what the text is about (its unseen subjects)."""
+
+    corrected: str  # the text with its misspellings and shortenings written out
+    everyday: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()
+    fixes: tuple[tuple[str, str], ...] = ()  # (as written, as the documents write it)
+
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:'[a-z]+)?")
+
+
+def words_of(plain: str, vocabulary: Vocabulary) -> Words:
+    """Sort the unseen words of `plain` (the text with its shorthand written out)."""
+    everyday: list[str] = []
+    subjects: list[str] = []
+    fixes: dict[str, str] = dict(glossary_shortenings(plain, vocabulary.glossary))
+    shortened = {w for phrase in fixes for w in phrase.split()}
+    for word in dict.fromkeys(_TOKEN.findall(plain)):
+        stems = analyze(word)
+        if not stems or word in shortened or any(ch.isdigit() for ch in word) \
+                or word in vocabulary.lexicon or all(vocabulary.df(t) for t in stems):
+            continue  # a stopword, a number (named events and years are read apart), or seen
+        if is_everyday(word):
+            everyday.append(word)
+            continue
+        fixed = (rare_misspelling(word, vocabulary.lexicon)
+                 or vocabulary.lexicon.abbreviation_of(word, prefer=vocabulary.glossary_words))
+        if fixed is None:
+            subjects.append(word)
+        else:
+            fixes[word] = fixed
+    corrected = plain
+    if fixes:
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, fixes)) + r")\b")
+        corrected = pattern.sub(lambda m: fixes[m.group(1)], plain)
+    return Words(corrected, tuple(everyday), tuple(subjects), tuple(fixes.items()))
+
+
+def rare_misspelling(word: str, lexicon: Lexicon) -> str | None:
+    """The documents' word that `word` misspells, if `word` is no word of English itself (a
+    misspelling is rare: "delegaton", "opinons"; "know" is a word, not a misspelt "known")."""
+    from wordfreq import zipf_frequency
+
+    if len(word) < MISSPELLING_LETTERS or zipf_frequency(word.lower(), "en") >= MISSPELLING_ZIPF:
+        return None
+    return lexicon.misspelling_of(word)
+
+
+# Below this on wordfreq's Zipf scale a word is read as a possible misspelling.
+MISSPELLING_ZIPF = 3.0
+# A misspelling of a shorter word is as likely another word ("confs" is not "cons").
+MISSPELLING_LETTERS = 6
+
+
+def glossary_shortenings(plain: str, glossary: Glossary) -> list[tuple[str, str]]:
+    """Runs of two or more words that shorten a glossary term word by word ("dep sec gen" for
+    "Deputy Secretary-General", "sec gen's"), as (the run as written, the term's form)."""
+    words = _TOKEN.findall(plain)
+    low = [w.lower().split("'")[0] for w in words]
+    found: dict[str, str] = {}
+    by_initial = glossary.long_forms()
+    for i, first in enumerate(low):
+        if len(first) < 2:
+            continue
+        for parts, form in by_initial.get(first[:2], ()):
+            if not parts[0].startswith(first):
+                continue
+            run = low[i:i + len(parts)]
+            if len(run) == len(parts) and run != list(parts) and all(
+                    len(w) >= 2 and p.startswith(w) for w, p in zip(run, parts, strict=True)):
+                found[" ".join(words[i:i + len(parts)])] = form
+    return sorted(found.items(), key=lambda f: -len(f[0]))
+
+
+@dataclass(frozen=True)
 class Reading:
     """One text (a question, or the earlier turn it follows) read once."""
 
     text: str
-    spans: tuple[tuple[str, Entry], ...]  # glossary terms as written (normalised), in order
+    spans: tuple[tuple[str, Entry], ...]  # glossary terms (normalised), in order
     without_names: str  # the text (normalised) with its glossary terms taken out
     forums: tuple[str, ...]  # forums of the documents' metadata the text names
     plain: str = field(default="")  # shorthand written out
+    words: Words = field(default_factory=lambda: Words(""))
 
     @cached_property
     def names(self) -> tuple[str, ...]:
@@ -94,7 +181,10 @@ class Reading:
 
     @cached_property
     def plain_stems(self) -> tuple[str, ...]:
-        return tuple(analyze(self.plain))
+        """The stems of the text as the documents would write it, everyday words left out."""
+        everyday = {t for word in self.words.everyday for t in analyze(word)}
+        return tuple(t for t in analyze(self.words.corrected or self.plain)
+                     if t not in everyday)
 
     def content_terms(self, vocabulary: Vocabulary) -> dict[str, float]:
         """The stems that say what the text is about, each with its rarity in the index."""
@@ -102,10 +192,13 @@ class Reading:
 
 
 def read(text: str, vocabulary: Vocabulary) -> Reading:
-    spans, without = vocabulary.glossary.read(text)
-    low = f" {re.sub(r'[^a-z0-9+/-]+', ' ', text.lower())} "
+    plain = plain_words(text)
+    words = words_of(plain, vocabulary)
+    corrected = words.corrected if words.fixes else text
+    spans, without = vocabulary.glossary.read(corrected)
+    low = f" {re.sub(r'[^a-z0-9+/-]+', ' ', corrected.lower())} "
     forums = tuple(f for f in sorted(vocabulary.forums) if len(f) >= 3 and f" {f} " in low)
-    return Reading(text, tuple(spans), without, forums, plain_words(text))
+    return Reading(text, tuple(spans), without, forums, plain, words)
 
 
 def names_in(text: str, vocabulary: Vocabulary) -> list[str]:

@@ -16,7 +16,8 @@ import numpy as np
 
 from ..config import RetrievalSettings
 from ..index.embedding import Embedder
-from ..index.reader import Snapshot, rows_passage
+from ..index.outline import rows_passage
+from ..index.reader import Snapshot
 from ..types import Filters, Kind, Passage, Query
 
 
@@ -46,7 +47,9 @@ class HybridRetriever:
         vector = None
         dense_hits: list[tuple[int, float]] = []
         if mode in ("hybrid", "dense"):
-            vector = self.embedder.embed_query(expanded)
+            # The analysis embedded the search text already (with the question, in one call).
+            vector = query.search_vector if expand and query.search_vector is not None \
+                else self.embedder.embed_query(expanded)
             dense_hits = self._dense(snapshot, vector, where, mask)
         keyword_hits: list[tuple[int, float]] = []
         if mode in ("hybrid", "keyword"):

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from ..dates import ABBREVIATIONS, MONTH, YEAR, month_number
+from ..terms import analyze
 from .reading import Vocabulary
 
 # A year that scopes the question ("in 2015", "for 2015", "December 2015"), not one inside a
@@ -63,18 +64,19 @@ pick pass agre decid call ask citi town countri place venu date day month year t
 person peopl percentag proport share""".split())
 
 
-def unknown_words(terms: Mapping[str, float], question: str, years: Sequence[int],
-                  vocabulary: Vocabulary) -> tuple[str, ...]:
+def unknown_words(terms: Mapping[str, float], subjects: Sequence[str], question: str,
+                  years: Sequence[int], vocabulary: Vocabulary) -> tuple[str, ...]:
     """What the question is about that no document mentions: named events ("WRC-19",
-    "Council 2016"), a year it is limited to ("meeting dates for 2017"), and words the index
-    has never seen (unless a likely misspelling of one it has) when they carry a good part of
-    the question's weight. In a long question one unseen word is more often a paraphrase
-    ("shortlisted" for "considered") than its subject; in a short one ("the wifi password at
-    ITU headquarters") it is the subject."""
+    "Council 2016"), a year it is limited to ("meeting dates for 2017"), and its unseen
+    subjects (`reading.Words.subjects`: not everyday words, misspellings or shortenings of the
+    documents' words) when they carry a good part of the question's weight. In a long question
+    one unseen word is more often a paraphrase ("shortlisted" for "considered") than its
+    subject; in a short one ("the wifi password at ITU headquarters") it is the subject."""
     missing: list[str] = []
     if vocabulary.size >= UNSEEN_MIN_CHUNKS:
-        unseen = [t for t in terms if vocabulary.df(t) == 0 and not t.isdigit() and len(t) > 1
-                  and t not in NOT_SUBJECTS and vocabulary.near(t) is None]
+        unseen = list(dict.fromkeys(
+            t for word in subjects for t in analyze(word)
+            if t in terms and vocabulary.df(t) == 0 and len(t) > 1 and t not in NOT_SUBJECTS))
         total = sum(terms.values()) or 1.0
         if sum(terms[t] for t in unseen) / total >= UNKNOWN_SHARE:
             missing += unseen

@@ -82,7 +82,26 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixt
              "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3,
              "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8, "9th": 9, "10th": 10,
              "last": -1}
-_ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+([a-z][a-z-]+)\b", re.I)
+_ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\s+((?:[a-z0-9][\w-]*\s*){1,3})", re.I)
+# "lesson #5", "message no. 5", "point number 5": an item by its number.
+_NUMBERED = re.compile(r"\b([a-z][a-z-]+)\s*(?:#|no\.?\s*|number\s+)(\d{1,2})\b", re.I)
+_NOT_ITEMS = frozenset({"half", "draft", "time", "week", "month", "year", "quarter"})
+
+
+def _ordinal(asked: str, vocabulary: Vocabulary) -> tuple[int | None, str]:
+    """Which item of a set the question asks for (-1 for the last), and the noun naming the
+    set: "the third lesson", "the 4th WTPF opinion" (a name between is passed over),
+    "lesson #5"."""
+    if m := _ORDINAL.search(asked):
+        for word in m.group(2).split():
+            if word.isdigit() or names_in(word, vocabulary):
+                continue  # "the 4th WTPF opinion": the name says whose, the noun what
+            if word.lower() in _NOT_ITEMS or not word[0].isalpha():
+                break
+            return _ORDINALS[m.group(1).lower()], word
+    if m := _NUMBERED.search(asked):
+        return int(m.group(2)), m.group(1)
+    return None, ""
 
 
 def set_nouns(question: str, names: Sequence[str]) -> tuple[str, ...]:
@@ -141,18 +160,16 @@ def asked_for(asked: str, names: Sequence[str], terms: Mapping[str, float],
                                                       match.group(1), re.I):
         about = tuple(t for t in analyze(match.group(1))
                       if t not in QUESTION_WORDS and t not in nouns)
-    ordinal = None
-    if (m := _ORDINAL.search(asked)) and m.group(2).lower() not in ("half", "draft", "time") \
-            and not names_in(m.group(2), vocabulary):
-        ordinal = _ORDINALS[m.group(1).lower()]
-        nouns = tuple(dict.fromkeys([*analyze(m.group(2)), *nouns]))
+    ordinal, noun = _ordinal(asked, vocabulary)
+    if ordinal is not None:
+        nouns = tuple(dict.fromkeys([*analyze(noun), *nouns]))
     if shape is Shape.FACT and scoped and len(
             [t for t in terms if not t.isdigit() and t[:3] not in ABBREVIATIONS]) <= 1:
         shape = Shape.PERIOD  # "what happened in March 2014?": the entries of that period
     doc_types = tuple(t for t, p in _DOC_TYPE_ASKED.items() if p.search(asked))
     if shape is Shape.PERIOD and "timeline" not in doc_types:
         doc_types += ("timeline",)
-    return Asked(shape, kind, nouns, about, ordinal if ordinal != -1 else None, doc_types)
+    return Asked(shape, kind, nouns, about, ordinal, doc_types)
 
 
 def _shape(asked: str, kind: Kind | None, kind_at: int,

@@ -1,0 +1,168 @@
+"""The documents' structure as units of meaning: every section (its heading path and lead) and
+every set (a list, a table, an enumerated or dated run of sections), each embedded at index time
+so a question can be matched to the section or set that answers it by meaning, not only by the
+words it shares with a chunk.
+
+A generation holds `units.jsonl` (one record a unit: kind, source, the sections it is made of,
+the text that was embedded and its hash) and `units.npy` (their vectors, in the same order). A
+unit whose text did not change keeps its vector from the generation before.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..corpus import content_hash
+from ..corpus.sets import DocumentSet, sets_in
+from ..corpus.structure import plain, split_sentences
+from ..headings import HeadingPath
+from ..terms import analyze
+from ..types import Passage
+from .embedding import Embedder
+from .outline import Outline, rows_passage
+from .progress import Progress
+
+# Bump when what a unit is changes: the next update writes a generation with the new units.
+UNITS_VERSION = 1
+UNITS = "units.jsonl"
+UNIT_VECTORS = "units.npy"
+LEAD_WORDS = 40  # of a section's opening, with its heading path: what a section is about
+SET_WORDS = 70  # of a set's lead and item labels
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One section or one set of one document, as embedded."""
+
+    kind: str  # "section" or "set"
+    key: str  # the section's chunk id, or the set's key (`corpus.sets.DocumentSet.key`)
+    source: str
+    sections: tuple[str, ...]  # chunk ids of the sections it is made of
+    text: str  # what was embedded
+    hash: str
+
+    @cached_property
+    def stems(self) -> frozenset[str]:
+        return frozenset(analyze(self.text))
+
+    def record(self) -> dict[str, Any]:
+        return {"kind": self.kind, "key": self.key, "source": self.source,
+                "sections": list(self.sections), "text": self.text, "hash": self.hash}
+
+
+def documents(rows: Sequence[dict[str, Any]]) -> dict[str, list[Passage]]:
+    """Every document's sections, whole, in document order (as the read side rebuilds them)."""
+    outline = Outline(rows)
+    found: dict[str, list[Passage]] = {}
+    for source, indexes in outline.by_source.items():
+        found[source] = [_section(rows, outline, i) for i in indexes]
+    return found
+
+
+def _section(rows: Sequence[dict[str, Any]], outline: Outline, index: int) -> Passage:
+    span = outline.sections[index]
+    first = rows[span.rows[0]]["id"]
+    chunk_id = first if len(span.rows) == 1 else f"{first}~{len(span.rows)}"
+    return rows_passage(rows, sorted(span.rows), {}, {}, chunk_id=chunk_id)
+
+
+def units_of(document: Sequence[Passage]) -> list[Unit]:
+    """A document's sections and sets as units."""
+    units = [_section_unit(s) for s in document if s.section or s.text.strip()]
+    units += [_set_unit(found) for found in sets_in(document) if found.items]
+    return units
+
+
+def _section_unit(section: Passage) -> Unit:
+    opening = " ".join(plain(s) for s in split_sentences(section.text)[:3])
+    lead = " ".join((opening or plain(section.text)).split()[:LEAD_WORDS])
+    head = str(HeadingPath.of(section.title, section.section))
+    text = f"{head}: {lead}" if lead else head
+    return Unit("section", section.chunk_id, section.source, (section.chunk_id,), text,
+                content_hash(text))
+
+
+def _set_unit(found: DocumentSet) -> Unit:
+    labels = "; ".join(label or " ".join(plain(i.text).split()[:8])
+                       for label, i in zip(found.labels, found.items, strict=True))
+    head = str(HeadingPath.of(found.title, found.heading))
+    body = " ".join(f"{plain(found.lead)} {labels}".split()[:SET_WORDS])
+    text = f"{head}: {body}"
+    source = found.items[0].passage.source
+    return Unit("set", found.key, source, tuple(sorted(found.sections)), text, content_hash(text))
+
+
+def write_units(gen_dir: Path, rows: Sequence[dict[str, Any]], embedder: Embedder,
+                previous: Path | None, progress: Progress) -> int:
+    """The generation's units and their vectors; returns how many were embedded (the rest
+    kept their vectors from `previous`, the generation before, by the hash of their text)."""
+    units = [u for doc in documents(rows).values() for u in units_of(doc)]
+    known = _known_vectors(previous)
+    vectors = np.zeros((len(units), embedder.dimensions), dtype=np.float32)
+    todo = []
+    for i, unit in enumerate(units):
+        vec = known.get(unit.hash)
+        if vec is None:
+            todo.append(i)
+        else:
+            vectors[i] = vec
+    progress.phase("embedding sections and sets", len(todo))
+    if todo:
+        vectors[todo] = embedder.embed_documents([units[i].text for i in todo],
+                                                 progress=progress.advance)
+    with open(gen_dir / UNITS, "w", encoding="utf-8") as fh:
+        for unit in units:
+            fh.write(json.dumps(unit.record(), ensure_ascii=False) + "\n")
+    np.save(gen_dir / UNIT_VECTORS, vectors.astype(np.float16))
+    return len(todo)
+
+
+def _known_vectors(previous: Path | None) -> dict[str, np.ndarray]:
+    if previous is None or not (previous / UNITS).is_file():
+        return {}
+    try:
+        units = read_units(previous)
+        matrix = np.load(previous / UNIT_VECTORS)
+    except (OSError, ValueError):
+        return {}  # a damaged earlier file only costs embedding again
+    if len(units) != len(matrix):
+        return {}
+    return {u.hash: matrix[i].astype(np.float32) for i, u in enumerate(units)}
+
+
+def read_units(gen_dir: Path) -> list[Unit]:
+    units = []
+    with open(gen_dir / UNITS, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                r = json.loads(line)
+                units.append(Unit(r["kind"], r["key"], r["source"], tuple(r["sections"]),
+                                  r["text"], r["hash"]))
+    return units
+
+
+class Units:
+    """A generation's units, read-only: records, and their vectors as one matrix."""
+
+    def __init__(self, gen_dir: Path) -> None:
+        if (gen_dir / UNITS).is_file():
+            self.units = read_units(gen_dir)
+            self.matrix = np.load(gen_dir / UNIT_VECTORS).astype(np.float32)
+        else:  # a generation built before units existed: no meaning to match, no error
+            self.units, self.matrix = [], np.zeros((0, 1), dtype=np.float32)
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def similarities(self, vector: np.ndarray) -> np.ndarray:
+        """Cosine similarity of every unit to `vector` (both sides are normalised)."""
+        if not self.units:
+            return np.zeros(0, dtype=np.float32)
+        return self.matrix @ vector.astype(np.float32)
