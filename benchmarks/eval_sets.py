@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from common import CACHE, EXTERNAL, ROOT, run_index
 
@@ -47,8 +48,12 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", nargs="*", default=[n for n in SETS if n != "final"])
     parser.add_argument("--failures", help="list this set's failing questions")
+    parser.add_argument("--save", type=Path, help="write each tuning set's results by id here")
+    parser.add_argument("--compare", type=Path, help="list what changed since a --save file")
     args = parser.parse_args()
     bots: dict[str, BriefBot] = {}
+    saved: dict[str, dict[str, bool]] = {}
+    before = json.loads(args.compare.read_text()) if args.compare else {}
     for name in args.sets:
         if not SETS[name].is_file():
             print(f"{name}: {SETS[name]} not found")
@@ -59,18 +64,23 @@ def main() -> None:
             print(f"{name:10} pass rate {summary['pass_rate']:.3f} ({summary['n']} questions)")
             continue
         print(f"{name:10} pass rate {summary['pass_rate']:.3f}  facts {summary['facts']:.3f}  "
-              f"contains {summary['answer_contains']:.3f}  abstain {summary['abstain_accuracy']:.3f}"
-              f"  recall@5 {summary['recall@5']:.3f}  MRR {summary['mrr']:.3f}  "
-              f"(n {summary['n']})", flush=True)
+              f"contains {summary['answer_contains']:.3f}  "
+              f"abstain {summary['abstain_accuracy']:.3f}  recall@5 {summary['recall@5']:.3f}  "
+              f"MRR {summary['mrr']:.3f}  (n {summary['n']})", flush=True)
+        saved[name] = {r["id"]: r["ok"] for r in result["results"]}
+        for r in result["results"]:
+            was = before.get(name, {}).get(r["id"])
+            if was is not None and was != r["ok"]:
+                print(f"   {'FIXED' if r['ok'] else 'BROKE'} {r['id']}: {r['question'][:90]}")
         if args.failures == name:
             for r in result["results"]:
                 if not r["ok"]:
                     print(json.dumps({k: r.get(k) for k in ("id", "question", "abstained",
                                                              "rank", "facts", "missing")}))
                     print("   ", r["answer"][:600].replace("\n", "\n    "))
+    if args.save:
+        args.save.write_text(json.dumps(saved, indent=0))
 
 
 if __name__ == "__main__":
     main()
-
-

@@ -107,6 +107,14 @@ class Passage:
     # always a verbatim span of its source even where the merge re-joined two chunks.
     parts: tuple[str, ...] = field(default=())
 
+    @classmethod
+    def naming(cls, chunk_id: str, source: str) -> Passage:
+        """A passage that only says where it is (a chunk of a document): enough for
+        `Sections.section` and `Sections.document` to give the real text."""
+        return cls(chunk_id=chunk_id.split("~")[0], source=source, title="", section="",
+                   page=None, text="", score=0.0, dense=0.0, doc_type="", status="", date="",
+                   forum=(), audience="")
+
     @property
     def heading(self) -> HeadingPath:
         """The section path, read into its headings."""
@@ -223,7 +231,10 @@ class Query:
     doc_types: tuple[str, ...] = ()  # kinds of document the question names
     wants_old: bool = False  # asks for an earlier or superseded version
     wants_quote: bool = False  # asks for agreed wording (messages, narrative, lines)
-    unknown: tuple[str, ...] = ()  # words and named events no document mentions
+    unknown: tuple[str, ...] = ()  # named events, codes and years no document mentions
+    # Words no document uses that carry much of the question (stems): its subject is likely
+    # something the material does not cover, unless a set or section it means is clear.
+    unseen: tuple[str, ...] = ()
     beyond: tuple[str, ...] = ()  # past events later than the material's latest date
     horizon: int | None = None  # that latest year
     dangling: bool = False  # reads as a follow-up, but there is nothing before it

@@ -20,7 +20,7 @@ from ..types import Citation, Composer, Draft, Kind, Passage, Query, Sections, S
 from .extract import Sentence, choose
 from .scoring import stems_of
 from .sentences import YES_NO
-from .sets import find_set, nth_item, render_items, status_label
+from .sets import find_set, nth_item, one_item, render_items, status_label
 from .tuning import DEFAULT, Tuning
 
 log = logging.getLogger("brief_bot")
@@ -95,18 +95,26 @@ class ExtractiveComposer:
         if query.shape is Shape.PERIOD and passages:
             # "What happened in March 2014?" names nothing to weigh the evidence by; the
             # entries of that period are the answer, or there is none.
-            found = find_set(query, passages, sections, self.tuning.sets)
+            found = find_set(query, passages, sections, units, self.tuning.sets)
             if found is not None:
                 return cite.draft(render_items(found, cite.number), passages, self.name)
-        if not passages or self.evidence(query, passages) < self.abstain_threshold:
+        if not passages:
             return self.abstain(passages)
-        text = self._shaped(query, passages, sections, cite)
+        if query.unseen or self.evidence(query, passages) < self.abstain_threshold:
+            # The subject may be something the material does not cover: only a set or a
+            # section the question clearly means answers it ("the checkpoints" for the review
+            # points; "the wifi password" has none).
+            text = self._clear_structure(query, passages, sections, cite, units)
+            if text is None:
+                return self.abstain(passages, query)
+            return cite.draft(text, passages, self.name)
+        text = self._shaped(query, passages, sections, cite, units)
         if text is None:
             return self.abstain(passages)
         return cite.draft(text, passages, self.name)
 
-    def _shaped(self, query: Query, passages: Sequence[Passage],
-                sections: Sections, cite: _Citations) -> str | None:
+    def _shaped(self, query: Query, passages: Sequence[Passage], sections: Sections,
+                cite: _Citations, units: Sequence[UnitHit]) -> str | None:
         found = nth_item(query, passages, sections, self.tuning.sets)
         if found is not None:
             return render_items(found, cite.number)
@@ -117,27 +125,35 @@ class ExtractiveComposer:
                                        or named.source == agreed.source):
                 return self.quote_whole(agreed, cite)
         # (A period question's set was looked for before the evidence; none was found.)
-        if query.shape in (Shape.LIST, Shape.HOW):
-            found = find_set(query, passages, sections, self.tuning.sets)
+        if query.shape in (Shape.LIST, Shape.HOW, Shape.ITEM):
+            found = find_set(query, passages, sections, units, self.tuning.sets)
+            if found is not None and query.shape is Shape.ITEM:
+                # An item by its place was looked for above; one by what it says, here.
+                found = None if query.ordinal else one_item(query, found)
             # A section whose heading asks what the question asks ("what are our messages
             # and how and when do we action them?") beats a set that explains less of it.
             if found is not None and (named is None or query.scoped or (
                     found.relevance >= hit - self.t.set_over_section
                     and named.chunk_id not in found.sections)):
                 return render_items(found, cite.number)
+        if named is None and query.shape is Shape.SECTION:
+            named = self._meant_section(units, sections)
         if named is not None:
-            if len(named.text.split()) <= self.t.whole_section_words:
-                # The one item the question names ("what is route 4?"), answered whole.
-                chosen = [Sentence(0, i, s, 1.0, frozenset()) for i, s in
-                          enumerate(split_sentences(named.text))]
-                return self.render(chosen, [named], cite) if chosen else None
-            # A long section whose heading is the question (the road-map answers the brief's
-            # own questions under them): its best sentences, with any list they lead into.
-            chosen = choose(query, [named], int(self.answer_words * self.t.section_words),
-                            keep_first=True, tuning=self.tuning.sentences)
-            return self.render(chosen, [named], cite) if chosen else None
+            return self._from_section(query, named, cite)
         chosen = choose(query, passages, self.answer_words, tuning=self.tuning.sentences)
         return self.render(chosen, passages, cite) if chosen else None
+
+    def _from_section(self, query: Query, section: Passage, cite: _Citations) -> str | None:
+        if len(section.text.split()) <= self.t.whole_section_words:
+            # The one item the question names ("what is route 4?"), answered whole.
+            chosen = [Sentence(0, i, s, 1.0, frozenset()) for i, s in
+                      enumerate(split_sentences(section.text))]
+            return self.render(chosen, [section], cite) if chosen else None
+        # A long section whose heading is the question (the road-map answers the brief's own
+        # questions under them): its best sentences, with any list they lead into.
+        chosen = choose(query, [section], int(self.answer_words * self.t.section_words),
+                        keep_first=True, tuning=self.tuning.sentences)
+        return self.render(chosen, [section], cite) if chosen else None
 
     def _agreed(self, query: Query, passages: Sequence[Passage],
                 sections: Sections) -> tuple[Passage | None, bool]:
@@ -167,6 +183,31 @@ class ExtractiveComposer:
                 weights.get(t, 0.0) for t in text)
 
         return max(candidates, key=lambda c: (fit(c), -candidates.index(c))), False
+
+    def _clear_structure(self, query: Query, passages: Sequence[Passage], sections: Sections,
+                         cite: _Citations, units: Sequence[UnitHit]) -> str | None:
+        """A set or a section the question means beyond doubt, as the answer, or None."""
+        sure = self.t.clearly_meant
+        if query.shape in (Shape.LIST, Shape.HOW, Shape.ITEM) and not query.ordinal:
+            found = find_set(query, passages, sections, units, self.tuning.sets)
+            if found is not None and query.shape is Shape.ITEM:
+                found = one_item(query, found)
+            if found is not None and found.sureness >= sure:
+                return render_items(found, cite.number)
+        if query.shape is Shape.SECTION:
+            section = self._meant_section(units, sections, sure)
+            if section is not None:
+                return self._from_section(query, section, cite)
+        return None
+
+    def _meant_section(self, units: Sequence[UnitHit], sections: Sections,
+                       sure: float | None = None) -> Passage | None:
+        """The section a question that asks what a section says means most (by meaning and
+        words, `search.units`), when it is meant clearly enough."""
+        best = next((h for h in units if h.kind == "section"), None)
+        if best is None or best.dense < (self.t.section_meant if sure is None else sure):
+            return None
+        return sections.section(Passage.naming(min(best.sections), best.source))
 
     def _named_section(self, query: Query, passages: Sequence[Passage],
                        sections: Sections) -> tuple[Passage | None, float]:
@@ -242,8 +283,8 @@ class ExtractiveComposer:
     def abstain(self, passages: Sequence[Passage], query: Query | None = None) -> Draft:
         nearby = list(dict.fromkeys(f"{p.title} ({p.source})" for p in passages[:3]))
         text = "The briefing material does not cover this."
-        if query is not None and query.unknown:
-            named = ", ".join(f"“{w}”" for w in query.unknown[:4])
+        if query is not None and (query.unknown or query.unseen):
+            named = ", ".join(f"“{w}”" for w in (*query.unknown, *query.unseen)[:4])
             text = f"The briefing material does not cover this: no document mentions {named}."
         elif query is not None and query.dangling:
             text = ("The briefing material does not cover this as asked: it reads as a follow-up, "

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..corpus.sets import DocumentSet, Item, lead_subject, sets_in
 from ..corpus.structure import MARKUP, plain
 from ..dates import month_name, month_named, year_named
-from ..types import Passage, Query, Sections, Shape
+from ..types import Passage, Query, Sections, Shape, UnitHit
 from .scoring import stems_of
 from .tuning import DEFAULT, SetTuning
 
@@ -34,29 +34,35 @@ class FoundSet:
     relevance: float = 0.0  # the share of the question the set's lead and heading explain
     sections: frozenset[str] = frozenset()  # the sections it comes from
     limit: int = 30  # items shown at most
+    # How surely the question means this set: 1.0 when it names it in words (its noun in the
+    # set's lead or heading), else the question's similarity to the set by meaning.
+    sureness: float = 1.0
 
 
 def find_set(query: Query, passages: Sequence[Passage], sections: Sections,
-             tuning: SetTuning = DEFAULT.sets) -> FoundSet | None:
-    """The list that answers `query` from the structure around the top passages, if any."""
+             units: Sequence[UnitHit] = (), tuning: SetTuning = DEFAULT.sets, *,
+             by_meaning: bool = True) -> FoundSet | None:
+    """The list that answers `query` from the structure around the top passages and the sets
+    the question means (`units`), if any; with `by_meaning` off, only a set the question names
+    in words."""
     t = tuning
     # What the set is of counts double: "who holds each role" is answered by a list of roles.
     weights = {term: w * (t.set_noun if term in query.set_nouns else 1.0)
                for term, w in query.weights().items()}
     total = sum(weights.values()) or 1.0
     best: FoundSet | None = None
-    top = passages[:5]
-    found = {sections.section(p).chunk_id for p in top}
-    seen: set[str] = set()
-    for rank, passage in enumerate(top):
-        if passage.source in seen:
-            continue
-        seen.add(passage.source)
+    found = {sections.section(p).chunk_id for p in passages[:5]}
+    meant = {h.key: h for h in units if h.kind == "set"}
+    for rank, passage in _documents(passages, units, t.meant_sets):
         for cand in sets_in(sections.document(passage)):
             # Sets rank with their document; one that holds a passage search found ranks
             # above one elsewhere in the document.
             nearby = 1.0 if cand.sections & found else t.elsewhere
-            named = _named(query, cand, t)
+            hit = meant.get(cand.key)
+            in_words = _named(query, cand, t)
+            named = in_words or (
+                t.by_meaning if by_meaning and hit is not None and hit.dense >= t.meaning_named
+                else 0.0)
             if query.shape in (Shape.LIST, Shape.ITEM) and not named:
                 continue
             items = _in_scope(query, cand)
@@ -73,6 +79,8 @@ def find_set(query: Query, passages: Sequence[Passage], sections: Sections,
                 for term in query.matched(stems_of(text)):
                     where[term] = factor
             relevance = sum(weights[term] * f for term, f in where.items()) / total
+            if hit is not None:
+                relevance += t.meaning * hit.dense  # what the set is about, by meaning
             lead_hits = {term for term, f in where.items() if f >= t.heading}
             # "How can we...?" is answered by a list only when it is in a section search found
             # and its own lead speaks to the question.
@@ -88,8 +96,24 @@ def find_set(query: Query, passages: Sequence[Passage], sections: Sections,
                                                                              narrowed=narrowed)
                 best = FoundSet(lead, tuple(items[:t.max_items]), cand.numbered, score,
                                 len(cand.items), relevance=relevance, sections=cand.sections,
-                                limit=t.max_items)
+                                limit=t.max_items,
+                                sureness=1.0 if in_words else hit.dense if hit else 0.0)
     return best
+
+
+def _documents(passages: Sequence[Passage], units: Sequence[UnitHit],
+               meant: int) -> list[tuple[int, Passage]]:
+    """The documents to look for a set in, each by one of its passages with its rank: those
+    of the top passages, then those of the sets the question means most."""
+    chosen: dict[str, tuple[int, Passage]] = {}
+    for rank, passage in enumerate(passages[:5]):
+        chosen.setdefault(passage.source, (rank, passage))
+    by_source = {p.source: p for p in passages}
+    for hit in [h for h in units if h.kind == "set"][:meant]:
+        if hit.source not in chosen:
+            anchor = by_source.get(hit.source) or Passage.naming(min(hit.sections), hit.source)
+            chosen[hit.source] = (len(chosen), anchor)
+    return list(chosen.values())
 
 
 def nth_item(query: Query, passages: Sequence[Passage], sections: Sections,
@@ -97,7 +121,8 @@ def nth_item(query: Query, passages: Sequence[Passage], sections: Sections,
     """"The third lesson", "the second line": item n of the set the question names."""
     if not query.ordinal:
         return None
-    found = find_set(query, passages, sections, tuning)
+    # "The first IGF": only a set the question names in words has a first item to give.
+    found = find_set(query, passages, sections, (), tuning, by_meaning=False)
     if found is None or found.total != len(found.items) or query.ordinal > len(found.items):
         return None
     number = query.ordinal if query.ordinal > 0 else len(found.items)  # -1: the last
@@ -168,6 +193,31 @@ def _narrowed(query: Query, items: list[Item], context: frozenset[str],
     if kept and (query.about or len(kept) <= max(1, int(narrow_share * len(items)))):
         return kept
     return items
+
+
+def one_item(query: Query, found: FoundSet) -> FoundSet | None:
+    """The one item of a set the question picks out by what it says of it ("which of the
+    regional groups is the Arab one"): the item holding most of the question's words that the
+    set's lead does not; None when no single item stands out."""
+    if len(found.items) == 1:
+        return found
+    lead = stems_of(found.lead)
+    weights = {t: w for t, w in query.terms.items() if t not in lead
+               and t not in query.set_nouns}
+    if not weights:
+        return None
+    sub = Query(text=query.text, search_text=query.text, terms=weights,
+                alternates=query.alternates)
+    scores = [sum(weights[t] for t in sub.matched(stems_of(
+        f"{item.text} {item.passage.text}" if item.whole else item.text)))
+        for item in found.items]
+    best = max(scores)
+    if not best or scores.count(best) > 1:
+        return None
+    number = scores.index(best)
+    return FoundSet(found.lead, (found.items[number],), True, found.score, found.total,
+                    found.start + number, found.relevance, found.sections, found.limit,
+                    found.sureness)
 
 
 def _framing(cand: DocumentSet, query: Query, *, narrowed: bool) -> str:

@@ -57,6 +57,12 @@ class SetTuning:
     unnamed: float = 0.5  # a set of the kind of document the question names
     narrow_share: float = 0.6  # narrowing keeps at most this share of the items
     max_items: int = 30
+    # By meaning (`search.units`): the sets the question means most are looked at too, and one
+    # the question does not name in words is named by meaning when this similar.
+    meant_sets: int = 3
+    meaning_named: float = 0.45
+    by_meaning: float = 0.8
+    meaning: float = 0.3  # relevance a set gains per unit of similarity to the question
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,10 @@ class ComposeTuning:
     title_holds: float = 0.75  # a title this much of the question names the document
     set_over_section: float = 0.1  # a set explaining this much less than a section still wins
     max_list_items: int = 15  # items of a list a sentence leads into
+    section_meant: float = 0.5  # a section answers "what does it say" questions this similar
+    # A question whose subject no document names is still answered by a set or section it
+    # means this surely (similarity; 1.0 for a set it names in words).
+    clearly_meant: float = 0.6
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,17 @@ class Lexicon:
         best = max(score for _, score, _ in found)
         return max((w for w, score, _ in found if score == best), key=self.counts.__getitem__)
 
+    def relative_of(self, word: str) -> str | None:
+        """A word of the documents from the same root: one that shares its first five letters
+        and three quarters of it ("present" and "presence", "mobile" and "mobilise")."""
+        word = word.lower()
+        need = max(5, -(-3 * len(word) // 4))
+        if len(word) < need:
+            return None
+        stem = word[:need]
+        found = [w for w in self._by_initial.get(word[:1], ()) if w.startswith(stem)]
+        return max(found, key=self.counts.__getitem__) if found else None
+
     def abbreviation_of(self, word: str, *, prefer: frozenset[str] = frozenset()) -> str | None:
         """The documents' word that `word` shortens: its start ("dep" for "deputy", "conf" for
         "conference") or its consonants in order ("natl" for "national", "grps" for "groups",

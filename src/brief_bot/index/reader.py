@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..config import IndexSettings
+from ..dates import year_named
 from ..headings import SECTION_LABEL, HeadingPath
 from ..types import FILTER_KEYS, FilterError, Filters, Passage, Query
 from .generations import (
@@ -146,6 +147,16 @@ class Snapshot:
         """The words of the glossary's terms: a shortening is read as one of these first."""
         return frozenset(w for entry in self.glossary.entries for form in entry.forms
                          for w in re.findall(r"[a-z]+", form.lower()))
+
+    def together(self, name: str, year: int) -> bool:
+        """Whether one chunk names both `name` (any case) and `year` on its own (not inside a
+        range such as "2016-2019")."""
+        name = name.lower()
+        return any(name in text and year_named(text, year) for text in self._row_texts)
+
+    @cached_property
+    def _row_texts(self) -> list[str]:
+        return [f"{row['title']}\n{row['section']}\n{row['text']}".lower() for row in self.rows]
 
     @cached_property
     def horizon(self) -> int | None:

@@ -28,7 +28,7 @@ from .reading import (
     plain_words,
     read,
 )
-from .scope import beyond_horizon, scope, unknown_words
+from .scope import beyond_horizon, scope, unknown_names, unseen_subjects
 from .shape import asked_for, wants_old, wants_quote
 
 # A follow-up opens like one, or points back without naming anything itself.
@@ -111,7 +111,7 @@ def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary,
         votes = meaning.votes(vector)
     numbers = frozenset(re.findall(r"\d+", question))
     shape = decide_shape(asked.shape, asked.kind, votes, ordinal=asked.ordinal,
-                         numbered=any(len(n) <= 2 for n in numbers), set_nouns=asked.set_nouns)
+                         set_nouns=asked.set_nouns)
     return Query(
         text=question, search_text=context.search_text, terms=terms,
         expanded=expanded, expanded_stems=frozenset(analyze(expanded)),
@@ -123,8 +123,10 @@ def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary,
         ordinal=asked.ordinal, numbers=numbers,
         years=years, months=months, doc_types=asked.doc_types,
         wants_old=wants_old(question), wants_quote=wants_quote(question),
-        unknown=unknown_words(terms, reading.words.subjects, question, list(dict.fromkeys(
+        unknown=unknown_names(question, reading.words.subjects, list(dict.fromkeys(
             [*years, *(y for y, _ in months)])), vocabulary),
+        unseen=unseen_subjects({**{t: 0.5 * w for t, w in context.terms.items()}, **terms},
+                               reading.words.subjects, vocabulary),
         beyond=beyond_horizon(question, vocabulary), horizon=vocabulary.horizon,
         dangling=is_dangling(question, previous, names, terms, vocabulary),
         vector=vector, search_vector=search_vector, shape_votes=votes,

@@ -9,9 +9,14 @@ is a class of English.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
+from ..dates import ABBREVIATIONS
+
 COMMON_ZIPF = 5.5
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")  # "2nd", "4th": where in a list, not a subject
+_MONTHS = frozenset(ABBREVIATIONS) | {"sept"}
 
 # Chat shortenings and acronyms ("pls", "asap", "wdyt").
 CHAT = frozenset("""pls plz thx thanks ty asap btw fyi imo imho idk tbh tbd tba lol ok okay
@@ -33,14 +38,19 @@ GENERIC = frozenset("""stuff thing things bit bits lot lots kind sort type types
 something anything everything nothing someone anyone everyone info detail details overview
 gist rundown lowdown recap deal matter question questions""".split())
 
-EVERYDAY = CHAT | DISCOURSE | MENTAL | GENERIC
+# Contractions written without their apostrophe ("didnt", "whats").
+CONTRACTIONS = frozenset("""dont didnt doesnt isnt arent wasnt werent wont cant couldnt shouldnt
+wouldnt havent hasnt hadnt mustnt neednt whats thats theres heres whos hows wheres whens whys
+im ive youre youve theyre theyve weve itll thatll shes hes lets yall""".split())
+
+EVERYDAY = CHAT | DISCOURSE | MENTAL | GENERIC | CONTRACTIONS
 
 
 @lru_cache(maxsize=4096)
 def is_everyday(word: str) -> bool:
     """Whether `word` (as written) is an everyday word rather than a possible subject."""
     low = word.lower().strip("'")
-    if low in EVERYDAY:
+    if low in EVERYDAY or _ORDINAL.fullmatch(low) or low.rstrip(".") in _MONTHS:
         return True
     from wordfreq import zipf_frequency
 

@@ -18,8 +18,8 @@ from ..types import Kind, Shape
 from .exemplars import labelled
 
 NEAREST = 7  # examples that vote
-# A shape the examples vote for with at least this share of the nearest examples' similarity
-# is taken when the word rules found no surer sign (chosen on the staff, held-out staff,
+# The shape the examples vote for most, with at least this share of the nearest examples'
+# similarity, is taken when the word rules found no surer sign (chosen on the staff, held-out staff,
 # paraphrase and dev sets; `benchmarks/eval_sets.py`).
 ITEM_VOTE = 0.4
 LIST_VOTE = 0.35
@@ -64,20 +64,21 @@ class Meaning:
 
 
 def decide_shape(rule: Shape, kind: Kind | None, votes: Mapping[Shape, float], *,
-                 ordinal: int | None, numbered: bool, set_nouns: tuple[str, ...]) -> Shape:
+                 ordinal: int | None, set_nouns: tuple[str, ...]) -> Shape:
     """The shape from the word rules' reading and the examples' votes: a sure lexical sign
     first (an ordinal, an item's number, a set noun with a listing word), then the votes, then
     the rules."""
-    if ordinal or (numbered and rule is Shape.ITEM):
-        return Shape.ITEM
+    if ordinal or rule is Shape.ITEM:
+        return Shape.ITEM  # an item by its number or place, or agreed wording by its name
     if rule in (Shape.LIST, Shape.HOW, Shape.PERIOD) and (set_nouns or rule is Shape.PERIOD):
         return rule
     if not votes:
         return rule
-    if votes.get(Shape.ITEM, 0.0) >= ITEM_VOTE:
+    top = max(votes, key=lambda shape: votes[shape])
+    if top is Shape.ITEM and votes[top] >= ITEM_VOTE:
         return Shape.ITEM
-    if kind is None and votes.get(Shape.LIST, 0.0) >= LIST_VOTE:
+    if kind is None and top is Shape.LIST and votes[top] >= LIST_VOTE:
         return Shape.LIST
-    if kind is None and votes.get(Shape.SECTION, 0.0) >= SECTION_VOTE:
+    if kind is None and top is Shape.SECTION and votes[top] >= SECTION_VOTE:
         return Shape.SECTION
     return rule

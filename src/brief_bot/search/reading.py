@@ -64,6 +64,8 @@ class Vocabulary(Protocol):
     @property
     def glossary_words(self) -> frozenset[str]: ...
 
+    def together(self, name: str, year: int) -> bool: ...
+
     @property
     def horizon(self) -> int | None: ...
 
@@ -95,7 +97,7 @@ class Words:
     fixes: tuple[tuple[str, str], ...] = ()  # (as written, as the documents write it)
 
 
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:'[a-z]+)?")
+_TOKEN = re.compile(r"\b(?=[0-9]*[A-Za-z])[A-Za-z0-9]+(?:'[a-z]+)?")
 
 
 def words_of(plain: str, vocabulary: Vocabulary) -> Words:
@@ -104,14 +106,21 @@ def words_of(plain: str, vocabulary: Vocabulary) -> Words:
     subjects: list[str] = []
     fixes: dict[str, str] = dict(glossary_shortenings(plain, vocabulary.glossary))
     shortened = {w for phrase in fixes for w in phrase.split()}
-    for word in dict.fromkeys(_TOKEN.findall(plain)):
+    for written in dict.fromkeys(_TOKEN.findall(plain)):
+        # "ICANN's" is about ICANN; "what're", "we'll": the word before the apostrophe.
+        word = written.split("'")[0] if "'" in written else written
         stems = analyze(word)
-        if not stems or word in shortened or any(ch.isdigit() for ch in word) \
+        if not stems or word in shortened or word.isdigit() \
                 or word in vocabulary.lexicon or all(vocabulary.df(t) for t in stems):
             continue  # a stopword, a number (named events and years are read apart), or seen
-        if is_everyday(word):
+        if is_everyday(word) or _inflected(word):
             everyday.append(word)
             continue
+        if any(ch.isdigit() for ch in word):
+            subjects.append(word)  # a code no document uses ("5G", "SG17")
+            continue
+        if vocabulary.lexicon.relative_of(word):
+            continue  # "present" where the documents say "presence": the same subject
         fixed = (rare_misspelling(word, vocabulary.lexicon)
                  or vocabulary.lexicon.abbreviation_of(word, prefer=vocabulary.glossary_words))
         if fixed is None:
@@ -123,6 +132,15 @@ def words_of(plain: str, vocabulary: Vocabulary) -> Words:
         pattern = re.compile(r"\b(" + "|".join(map(re.escape, fixes)) + r")\b")
         corrected = pattern.sub(lambda m: fixes[m.group(1)], plain)
     return Words(corrected, tuple(everyday), tuple(subjects), tuple(fixes.items()))
+
+
+# Verbs and adverbs by their endings ("refused", "fighting", "roughly"): how a question puts
+# it, not what it is about (English morphology, not a list of words).
+_INFLECTION = re.compile(r"[a-z]{3,}(?:ed|ing|ly)$")
+
+
+def _inflected(word: str) -> bool:
+    return bool(_INFLECTION.fullmatch(word.lower()))
 
 
 def rare_misspelling(word: str, lexicon: Lexicon) -> str | None:

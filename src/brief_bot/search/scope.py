@@ -64,22 +64,27 @@ pick pass agre decid call ask citi town countri place venu date day month year t
 person peopl percentag proport share""".split())
 
 
-def unknown_words(terms: Mapping[str, float], subjects: Sequence[str], question: str,
-                  years: Sequence[int], vocabulary: Vocabulary) -> tuple[str, ...]:
-    """What the question is about that no document mentions: named events ("WRC-19",
-    "Council 2016"), a year it is limited to ("meeting dates for 2017"), and its unseen
-    subjects (`reading.Words.subjects`: not everyday words, misspellings or shortenings of the
-    documents' words) when they carry a good part of the question's weight. In a long question
+def unseen_subjects(weights: Mapping[str, float], subjects: Sequence[str],
+                    vocabulary: Vocabulary) -> tuple[str, ...]:
+    """The question's unseen subjects (`reading.Words.subjects`: not everyday words,
+    misspellings or shortenings of the documents' words), when they carry a good part of the
+    question's weight (`weights`: a follow-up's earlier turn counts too). In a long question
     one unseen word is more often a paraphrase ("shortlisted" for "considered") than its
     subject; in a short one ("the wifi password at ITU headquarters") it is the subject."""
-    missing: list[str] = []
-    if vocabulary.size >= UNSEEN_MIN_CHUNKS:
-        unseen = list(dict.fromkeys(
-            t for word in subjects for t in analyze(word)
-            if t in terms and vocabulary.df(t) == 0 and len(t) > 1 and t not in NOT_SUBJECTS))
-        total = sum(terms.values()) or 1.0
-        if sum(terms[t] for t in unseen) / total >= UNKNOWN_SHARE:
-            missing += unseen
+    if vocabulary.size < UNSEEN_MIN_CHUNKS:
+        return ()
+    unseen = list(dict.fromkeys(
+        t for word in subjects if not any(ch.isdigit() for ch in word) for t in analyze(word)
+        if t in weights and vocabulary.df(t) == 0 and len(t) > 1 and t not in NOT_SUBJECTS))
+    total = sum(weights.values()) or 1.0
+    return tuple(unseen) if sum(weights[t] for t in unseen) / total >= UNKNOWN_SHARE else ()
+
+
+def unknown_names(question: str, subjects: Sequence[str], years: Sequence[int],
+                  vocabulary: Vocabulary) -> tuple[str, ...]:
+    """Names the question uses that no document mentions: named events ("WRC-19", "Council
+    2016"), codes ("5G", "SG17"), and a year it is limited to ("meeting dates for 2017")."""
+    missing = [w for w in subjects if any(ch.isdigit() for ch in w)]
     for m in _NAMED_EVENT.finditer(question):
         name = m.group(1) or m.group(3)
         number = m.group(2) or m.group(4)
@@ -88,9 +93,30 @@ def unknown_words(terms: Mapping[str, float], subjects: Sequence[str], question:
         phrase = f"{name}-{number}" if m.group(1) else f"{name} {number}"
         if not vocabulary.mentions(phrase):
             missing.append(phrase)
+    missing += _sessions(question, vocabulary)
     if vocabulary.size >= UNSEEN_MIN_CHUNKS:
         missing += [str(y) for y in years if vocabulary.df(str(y)) == 0]
     return tuple(dict.fromkeys(missing))
+
+
+# A body of the glossary and the year of one of its sessions, as staff write it in lower case
+# ("council in 2016", "the igf 2017").
+_SESSION = re.compile(rf"\b([a-z][a-z+-]+)\s+(?:in\s+|of\s+)?({YEAR})\b", re.I)
+
+
+def _sessions(question: str, vocabulary: Vocabulary) -> list[str]:
+    """Sessions of a known body that no passage speaks of: a body the glossary or the forums
+    name, and a year that no chunk names with it ("council in 2016": the documents name 2016
+    only inside "2016-2019", never beside the Council)."""
+    found = []
+    for m in _SESSION.finditer(question):
+        body, year = m.group(1), m.group(2)
+        if body.lower() in _NOT_NAMES or not (vocabulary.glossary.matches(body)
+                                              or body.lower() in vocabulary.forums):
+            continue
+        if not vocabulary.together(body, int(year)):
+            found.append(f"{body} {year}")
+    return found
 
 
 def beyond_horizon(question: str, vocabulary: Vocabulary) -> tuple[str, ...]:

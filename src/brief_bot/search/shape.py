@@ -98,7 +98,8 @@ def _ordinal(asked: str, vocabulary: Vocabulary) -> tuple[int | None, str]:
                 continue  # "the 4th WTPF opinion": the name says whose, the noun what
             if word.lower() in _NOT_ITEMS or not word[0].isalpha():
                 break
-            return _ORDINALS[m.group(1).lower()], word
+            # "the second one": the question's other nouns say one of what.
+            return _ORDINALS[m.group(1).lower()], "" if word.lower() in ("one", "ones") else word
     if m := _NUMBERED.search(asked):
         return int(m.group(2)), m.group(1)
     return None, ""
