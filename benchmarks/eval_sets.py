@@ -26,6 +26,7 @@ SETS = {
     "paraphrase": ROOT / "tests/eval/staff_paraphrase.jsonl",
     "holdout": ROOT / "benchmarks/staff_holdout.jsonl",
     "dev": ROOT / "benchmarks/fresh_dev.jsonl",
+    "dev2": ROOT / "benchmarks/fresh_dev2.jsonl",
     "validation": ROOT / "benchmarks/fresh_validation.jsonl",
     "final": ROOT / "benchmarks/fresh_final.jsonl",
     "external": ROOT / "benchmarks/external_questions.jsonl",

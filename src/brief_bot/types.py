@@ -223,6 +223,7 @@ class Query:
     shape: Shape = Shape.FACT
     kind: Kind | None = None
     set_nouns: tuple[str, ...] = ()  # stems of what a list question asks for ("messag")
+    set_phrase: str = ""  # the first of them as written, with its qualifiers ("regional blocs")
     about: tuple[str, ...] = ()  # stems after "about"/"on": narrows a set to matching items
     ordinal: int | None = None  # "the third lesson": which item of the set
     numbers: frozenset[str] = frozenset()  # the numbers written in the question ("route 4")
@@ -242,6 +243,7 @@ class Query:
     # nearest worded examples vote on its shape (`search.meaning`); none without a model.
     vector: Any = field(default=None, compare=False, repr=False)
     search_vector: Any = field(default=None, compare=False, repr=False)
+    set_vector: Any = field(default=None, compare=False, repr=False)  # of `set_phrase`
     shape_votes: Mapping[Shape, float] = field(default_factory=dict, compare=False)
 
     @property

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..corpus import content_hash
-from ..corpus.sets import DocumentSet, sets_in
+from ..corpus.sets import DocumentSet, lead_subject, sets_in
 from ..corpus.structure import plain, split_sentences
 from ..headings import HeadingPath
 from ..terms import analyze
@@ -30,9 +30,11 @@ from .outline import Outline, rows_passage
 from .progress import Progress
 
 # Bump when what a unit is changes: the next update writes a generation with the new units.
-UNITS_VERSION = 1
+UNITS_VERSION = 2
 UNITS = "units.jsonl"
 UNIT_VECTORS = "units.npy"
+NAME_VECTORS = "unit-names.npy"
+NAME_WORDS = 12
 LEAD_WORDS = 40  # of a section's opening, with its heading path: what a section is about
 SET_WORDS = 70  # of a set's lead and item labels
 
@@ -45,8 +47,9 @@ class Unit:
     key: str  # the section's chunk id, or the set's key (`corpus.sets.DocumentSet.key`)
     source: str
     sections: tuple[str, ...]  # chunk ids of the sections it is made of
-    text: str  # what was embedded
+    text: str  # what was embedded: the heading path and the lead
     hash: str
+    name: str = ""  # what names it: its heading (a set's: what its lead says it lists, too)
 
     @cached_property
     def stems(self) -> frozenset[str]:
@@ -54,7 +57,8 @@ class Unit:
 
     def record(self) -> dict[str, Any]:
         return {"kind": self.kind, "key": self.key, "source": self.source,
-                "sections": list(self.sections), "text": self.text, "hash": self.hash}
+                "sections": list(self.sections), "text": self.text, "hash": self.hash,
+                "name": self.name}
 
 
 def documents(rows: Sequence[dict[str, Any]]) -> dict[str, list[Passage]]:
@@ -85,8 +89,9 @@ def _section_unit(section: Passage) -> Unit:
     lead = " ".join((opening or plain(section.text)).split()[:LEAD_WORDS])
     head = str(HeadingPath.of(section.title, section.section))
     text = f"{head}: {lead}" if lead else head
+    name = section.heading.last or section.title
     return Unit("section", section.chunk_id, section.source, (section.chunk_id,), text,
-                content_hash(text))
+                content_hash(text), name)
 
 
 def _set_unit(found: DocumentSet) -> Unit:
@@ -96,7 +101,9 @@ def _set_unit(found: DocumentSet) -> Unit:
     body = " ".join(f"{plain(found.lead)} {labels}".split()[:SET_WORDS])
     text = f"{head}: {body}"
     source = found.items[0].passage.source
-    return Unit("set", found.key, source, tuple(sorted(found.sections)), text, content_hash(text))
+    name = " ".join(f"{lead_subject(found.lead)} {found.heading}".split()[:NAME_WORDS])
+    return Unit("set", found.key, source, tuple(sorted(found.sections)), text, content_hash(text),
+                name or found.title)
 
 
 def write_units(gen_dir: Path, rows: Sequence[dict[str, Any]], embedder: Embedder,
@@ -105,36 +112,38 @@ def write_units(gen_dir: Path, rows: Sequence[dict[str, Any]], embedder: Embedde
     kept their vectors from `previous`, the generation before, by the hash of their text)."""
     units = [u for doc in documents(rows).values() for u in units_of(doc)]
     known = _known_vectors(previous)
-    vectors = np.zeros((len(units), embedder.dimensions), dtype=np.float32)
-    todo = []
-    for i, unit in enumerate(units):
-        vec = known.get(unit.hash)
-        if vec is None:
-            todo.append(i)
-        else:
-            vectors[i] = vec
+    texts = list(dict.fromkeys([*(u.text for u in units), *(u.name for u in units)]))
+    todo = [t for t in texts if content_hash(t) not in known]
     progress.phase("embedding sections and sets", len(todo))
     if todo:
-        vectors[todo] = embedder.embed_documents([units[i].text for i in todo],
-                                                 progress=progress.advance)
+        fresh = embedder.embed_documents(todo, progress=progress.advance)
+        known.update({content_hash(t): fresh[i] for i, t in enumerate(todo)})
     with open(gen_dir / UNITS, "w", encoding="utf-8") as fh:
         for unit in units:
             fh.write(json.dumps(unit.record(), ensure_ascii=False) + "\n")
-    np.save(gen_dir / UNIT_VECTORS, vectors.astype(np.float16))
+    dims = embedder.dimensions
+    for path, of in ((UNIT_VECTORS, lambda u: u.text), (NAME_VECTORS, lambda u: u.name)):
+        matrix = np.stack([known[content_hash(of(u))] for u in units]) if units else \
+            np.zeros((0, dims))
+        np.save(gen_dir / path, matrix.astype(np.float16))
     return len(todo)
 
 
 def _known_vectors(previous: Path | None) -> dict[str, np.ndarray]:
-    if previous is None or not (previous / UNITS).is_file():
+    """Vectors of the previous generation's unit texts and names, by the hash of the text."""
+    if previous is None or not (previous / NAME_VECTORS).is_file():
         return {}
     try:
         units = read_units(previous)
-        matrix = np.load(previous / UNIT_VECTORS)
+        texts, names = np.load(previous / UNIT_VECTORS), np.load(previous / NAME_VECTORS)
     except (OSError, ValueError):
         return {}  # a damaged earlier file only costs embedding again
-    if len(units) != len(matrix):
+    if not len(units) == len(texts) == len(names):
         return {}
-    return {u.hash: matrix[i].astype(np.float32) for i, u in enumerate(units)}
+    known = {u.hash: texts[i].astype(np.float32) for i, u in enumerate(units)}
+    known.update({content_hash(u.name): names[i].astype(np.float32)
+                  for i, u in enumerate(units)})
+    return known
 
 
 def read_units(gen_dir: Path) -> list[Unit]:
@@ -144,7 +153,7 @@ def read_units(gen_dir: Path) -> list[Unit]:
             if line.strip():
                 r = json.loads(line)
                 units.append(Unit(r["kind"], r["key"], r["source"], tuple(r["sections"]),
-                                  r["text"], r["hash"]))
+                                  r["text"], r["hash"], r.get("name", "")))
     return units
 
 
@@ -152,17 +161,29 @@ class Units:
     """A generation's units, read-only: records, and their vectors as one matrix."""
 
     def __init__(self, gen_dir: Path) -> None:
-        if (gen_dir / UNITS).is_file():
+        if (gen_dir / NAME_VECTORS).is_file():
             self.units = read_units(gen_dir)
             self.matrix = np.load(gen_dir / UNIT_VECTORS).astype(np.float32)
-        else:  # a generation built before units existed: no meaning to match, no error
-            self.units, self.matrix = [], np.zeros((0, 1), dtype=np.float32)
+            self.names = np.load(gen_dir / NAME_VECTORS).astype(np.float32)
+        else:  # a generation built before these units: no meaning to match, no error
+            self.units = []
+            self.matrix = self.names = np.zeros((0, 1), dtype=np.float32)
 
     def __len__(self) -> int:
         return len(self.units)
 
+    @cached_property
+    def is_set(self) -> np.ndarray:
+        return np.array([u.kind == "set" for u in self.units], dtype=bool)
+
     def similarities(self, vector: np.ndarray) -> np.ndarray:
-        """Cosine similarity of every unit to `vector` (both sides are normalised)."""
+        """Cosine similarity of every unit (its heading path and lead) to `vector`."""
         if not self.units:
             return np.zeros(0, dtype=np.float32)
         return self.matrix @ vector.astype(np.float32)
+
+    def name_similarities(self, vector: np.ndarray) -> np.ndarray:
+        """Cosine similarity of every unit's name (its heading) to `vector`."""
+        if not self.units:
+            return np.zeros(0, dtype=np.float32)
+        return self.names @ vector.astype(np.float32)

@@ -104,10 +104,10 @@ def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary,
     years, months = scope(reading.plain)
     asked = asked_for(reading.plain, context.names, terms, bool(years or months), vocabulary)
     expanded = expansion(context.search_text, context.spans, vocabulary.glossary)
-    vector = search_vector = None
+    vector = search_vector = set_vector = None
     votes: dict[Shape, float] = {}
     if meaning is not None:
-        vector, search_vector = meaning.vectors(question, expanded)
+        vector, search_vector, set_vector = meaning.vectors(question, expanded, asked.set_phrase)
         votes = meaning.votes(vector)
     numbers = frozenset(re.findall(r"\d+", question))
     shape = decide_shape(asked.shape, asked.kind, votes, ordinal=asked.ordinal,
@@ -129,5 +129,6 @@ def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary,
                                reading.words.subjects, vocabulary),
         beyond=beyond_horizon(question, vocabulary), horizon=vocabulary.horizon,
         dangling=is_dangling(question, previous, names, terms, vocabulary),
-        vector=vector, search_vector=search_vector, shape_votes=votes,
+        vector=vector, search_vector=search_vector, set_vector=set_vector, shape_votes=votes,
+        set_phrase=asked.set_phrase,
     )

@@ -34,13 +34,13 @@ class Meaning:
         self._examples: tuple[np.ndarray, list[Shape]] | None = None
         self._lock = threading.Lock()
 
-    def vectors(self, text: str, search_text: str) -> tuple[np.ndarray, np.ndarray]:
-        """The question's vector and the search text's, in one call of the encoder."""
-        if search_text == text:
-            vector = self.embedder.embed_query(text)
-            return vector, vector
-        both = self.embedder.embed_queries([text, search_text])
-        return both[0], both[1]
+    def vectors(self, *texts: str) -> list[np.ndarray | None]:
+        """The vectors of the question's texts (itself, the search text, the set it names),
+        in one call of the encoder; None for an empty text, one vector for a repeated one."""
+        distinct = list(dict.fromkeys(t for t in texts if t))
+        matrix = self.embedder.embed_queries(distinct) if distinct else np.zeros((0, 1))
+        found = {t: matrix[i] for i, t in enumerate(distinct)}
+        return [found.get(t) if t else None for t in texts]
 
     def votes(self, vector: np.ndarray) -> dict[Shape, float]:
         """Each shape's share of the similarity of the question's nearest examples."""

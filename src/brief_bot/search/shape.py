@@ -105,12 +105,14 @@ def _ordinal(asked: str, vocabulary: Vocabulary) -> tuple[int | None, str]:
     return None, ""
 
 
-def set_nouns(question: str, names: Sequence[str]) -> tuple[str, ...]:
+def set_nouns(question: str, names: Sequence[str]) -> tuple[tuple[str, ...], str]:
     """Stems of what a list question lists: its plural (or set-like) nouns ahead of any
     preposition in each clause ("which regional *groups* prepare common proposals for ITU
-    conferences"), the first one first."""
+    conferences"), the first one first; and the first with the words that qualify it, as
+    written ("regional groups"), to match against the documents' sets by meaning."""
     named = {w for n in names for w in re.findall(r"[a-z]+", n.lower())}
     found: list[str] = []
+    phrase = ""
     for clause in re.split(r"[?.;!]|,\s*and\b", question):
         # "what's on our timeline": that "on" asks, it does not start a phrase.
         clause = re.sub(r"^\s*(what'?s|what\s+is|what\s+are|anything)\s+on\b", "", clause,
@@ -129,7 +131,22 @@ def set_nouns(question: str, names: Sequence[str]) -> tuple[str, ...]:
                 continue
             if looks_plural(low) or after_each or _SET_WORDS.fullmatch(low):
                 found.extend(s for s in analyze(low) if s not in QUESTION_WORDS)
-    return tuple(dict.fromkeys(found))
+                if not phrase:
+                    phrase = " ".join([*_qualifiers(words[max(0, i - 2):i]), low])
+    return tuple(dict.fromkeys(found)), phrase
+
+
+def _qualifiers(words: Sequence[str]) -> list[str]:
+    """The words just before a noun that say which ones ("regional", "process", "sticking"),
+    not the ones that ask or point ("what", "our", "the")."""
+    kept: list[str] = []
+    for word in words:
+        stems = analyze(word)
+        if not stems or any(s in QUESTION_WORDS for s in stems) or word.lower() in _PREPOSITIONS:
+            kept = []
+        else:
+            kept.append(word.lower())
+    return kept
 
 
 @dataclass(frozen=True)
@@ -139,6 +156,7 @@ class Asked:
     shape: Shape
     kind: Kind | None
     set_nouns: tuple[str, ...]
+    set_phrase: str
     about: tuple[str, ...]
     ordinal: int | None
     doc_types: tuple[str, ...]
@@ -153,7 +171,7 @@ def asked_for(asked: str, names: Sequence[str], terms: Mapping[str, float],
     wants, the set it lists, what narrows that set, and the kinds of document it names."""
     kind, kind_at = next(((name, m.start()) for name, asks in KINDS
                           if (m := asks.search(asked))), (None, -1))
-    nouns = set_nouns(asked, names)
+    nouns, phrase = set_nouns(asked, names)
     shape, kind = _shape(asked, kind, kind_at, nouns)
     about: tuple[str, ...] = ()
     match = _ABOUT.search(asked)
@@ -170,7 +188,7 @@ def asked_for(asked: str, names: Sequence[str], terms: Mapping[str, float],
     doc_types = tuple(t for t, p in _DOC_TYPE_ASKED.items() if p.search(asked))
     if shape is Shape.PERIOD and "timeline" not in doc_types:
         doc_types += ("timeline",)
-    return Asked(shape, kind, nouns, about, ordinal, doc_types)
+    return Asked(shape, kind, nouns, phrase, about, ordinal, doc_types)
 
 
 def _shape(asked: str, kind: Kind | None, kind_at: int,

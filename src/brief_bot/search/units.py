@@ -26,6 +26,10 @@ def rank_units(snapshot: Snapshot, query: Query, passages: Sequence[Passage],
     if not len(units) or query.vector is None:
         return ()
     dense = units.similarities(np.asarray(query.vector))
+    if query.set_vector is not None:
+        # A set is what the question lists: the words naming it ("regional blocs") say which.
+        named = units.name_similarities(np.asarray(query.set_vector))
+        dense = np.where(units.is_set, np.maximum(dense, named), dense)
     weights = query.weights()
     total = sum(weights.values()) or 1.0
     found = {snapshot.section(p).chunk_id for p in passages}
