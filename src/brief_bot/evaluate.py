@@ -57,13 +57,25 @@ def distinct_sources(passages: Iterable[Any]) -> list[str]:
 def evaluate(bot: BriefBot, items: list[dict[str, Any]], *, k: int = 5) -> dict[str, Any]:
     results = []
     for item in items:
-        history = item.get("history", ())
+        history = conversation(bot, item.get("history") or (), item.get("filters"))
         answer = bot.ask(item["question"], history=history, filters=item.get("filters"))
         # Ranked distinct sources need a deeper list than the few passages an answer uses.
         sources = distinct_sources(bot.search(item["question"], k=4 * k, history=history,
                                               filters=item.get("filters")))
         results.append(score(item, answer, [] if answer.abstained else sources, k))
     return {"summary": summarise(items, results, k), "results": results}
+
+
+def conversation(bot: BriefBot, questions: Sequence[str],
+                 filters: Any = None) -> list[dict[str, str]]:
+    """The earlier questions of a follow-up, asked in turn, with the bot's own answers: the
+    conversation a person would have had before asking it."""
+    turns: list[dict[str, str]] = []
+    for question in questions:
+        answer = bot.ask(question, history=turns, filters=filters)
+        turns += [{"role": "user", "content": question},
+                  {"role": "assistant", "content": answer.text}]
+    return turns
 
 
 def score(item: dict[str, Any], answer: Any, sources: list[str], k: int) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..terms import analyze
 from ..types import Query, Shape
-from .history import user_turns
+from .history import last_exchange
 from .meaning import Meaning, decide_shape
 from .reading import (
     QUESTION_WORDS,
@@ -38,17 +38,29 @@ _BACKREF = re.compile(r"\b(it|its|it's|they|them|their|theirs|that one|those|the
                       r"he|she|him|her|his|there|the same)\b", re.I)
 
 
-def is_follow_up(question: str, previous: str | None, names: Sequence[str],
+def is_follow_up(question: str, previous: Reading | None, names: Sequence[str],
                  terms: Mapping[str, float]) -> bool:
-    """Whether `question` leans on the previous turn: it opens like a continuation, or it
-    names nothing the corpus knows and points back or is too thin to stand alone."""
-    if not previous:
+    """Whether `question` leans on the previous turn: it opens like a continuation, names
+    nothing the corpus knows and points back or is too thin to stand alone, or names only
+    what the previous turn named and little else ("What did the Secretary-General say?" after
+    a question about a letter to the Secretary-General)."""
+    if previous is None:
         return False
     if _OPENER.search(question):
         return True
     if names:
-        return False
+        return _only_known(names, previous.names) and len(terms) <= BARE_REFERENCE_TERMS
     return bool(_BACKREF.search(question)) or len(terms) <= 2
+
+
+# A question naming only what the previous one named, with at most this many terms in all,
+# points back to it.
+BARE_REFERENCE_TERMS = 4
+
+
+def _only_known(names: Sequence[str], before: Sequence[str]) -> bool:
+    known = {n.lower() for n in before}
+    return bool(known) and all(n.lower() in known for n in names)
 
 
 def is_dangling(question: str, previous: str | None, names: Sequence[str],
@@ -72,21 +84,36 @@ class _Context:
     names: tuple[str, ...]
 
 
-def _context(question: Reading, previous: str | None, names: tuple[str, ...],
-             terms: Mapping[str, float], vocabulary: Vocabulary) -> _Context:
-    if previous is None:
+def _context(question: Reading, before: Reading | None, answer: str | None,
+             names: tuple[str, ...], terms: Mapping[str, float],
+             vocabulary: Vocabulary) -> _Context:
+    if before is None:
         return _Context(None, question.text, {}, question.spans, names)
-    before = read(previous, vocabulary)
-    if names:
+    if names and not _only_known(names, before.names):
         # "what about at the WTDC?" after a question on the Plenipot: the new name takes the
         # old one's place; the rest of the earlier question still applies.
         kept, spans = before.without_names, question.spans
     else:
-        kept, spans = previous, before.spans + question.spans
-        names = before.names
+        kept, spans = before.text, before.spans + question.spans
+        names = tuple(dict.fromkeys((*names, *before.names)))
+    # "he", "she": the person the answer named ("Houlin Zhao") is who the question means.
+    subjects = answer_people(answer) if answer and _PERSONAL.search(question.text) else ""
+    kept = f"{kept} {subjects}".strip()
     context = {t: vocabulary.idf(t) for t in analyze(plain_words(kept))
                if t not in QUESTION_WORDS and t not in terms}
     return _Context(kept, f"{kept} {question.text}", context, spans, names)
+
+
+_PERSONAL = re.compile(r"\b(he|she|him|her|his|hers|himself|herself)\b", re.I)
+# A person's name: two or three capitalised words ("Houlin Zhao", "Malcolm Johnson").
+_PERSON = re.compile(r"(?<![A-Za-z-])[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2}(?![A-Za-z-])")
+ANSWER_OPENING = 300  # characters of the previous answer whose names a follow-up may mean
+
+
+def answer_people(answer: str, glossary_words: frozenset[str] = frozenset()) -> str:
+    """The people the previous answer opens with, as text for the search to read."""
+    opening = re.sub(r"\[\d+\]|[*_>#]", " ", answer)[:ANSWER_OPENING]
+    return " ".join(dict.fromkeys(_PERSON.findall(opening)))
 
 
 def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary,
@@ -94,13 +121,14 @@ def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary,
     """The one analysis of a question that search and answer share; with `meaning` (the
     model), its vectors and the shape its nearest worded examples vote for too."""
     question = " ".join(question.split())
-    turns = user_turns(history)
-    previous = turns[-1] if turns else None
+    previous, answer = last_exchange(history)
+    before = read(previous, vocabulary) if previous else None
     reading = read(question, vocabulary)
     terms = reading.content_terms(vocabulary)
     names = reading.names
-    follow_up = is_follow_up(question, previous, names, terms)
-    context = _context(reading, previous if follow_up else None, names, terms, vocabulary)
+    follow_up = is_follow_up(question, before, names, terms)
+    context = _context(reading, before if follow_up else None, answer, names, terms,
+                       vocabulary)
     years, months = scope(reading.plain)
     asked = asked_for(reading.plain, context.names, terms, bool(years or months), vocabulary)
     expanded = expansion(context.search_text, context.spans, vocabulary.glossary)

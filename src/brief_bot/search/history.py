@@ -25,6 +25,26 @@ def user_turns(history: Sequence[Any]) -> list[str]:
     return turns
 
 
+def last_exchange(history: Sequence[Any]) -> tuple[str | None, str | None]:
+    """The last earlier question, and the answer given to it if the history holds one
+    ({"role": "assistant"} messages, or (user, assistant) pairs)."""
+    question: str | None = None
+    answer: str | None = None
+    for item in history:
+        if isinstance(item, str):
+            question, answer = item, None
+        elif isinstance(item, Mapping):
+            text = _content_text(item.get("content"))
+            if item.get("role") == "user" and text:
+                question, answer = text, None
+            elif item.get("role") == "assistant" and text and question is not None:
+                answer = text
+        elif isinstance(item, list | tuple) and item and isinstance(item[0], str):
+            question = item[0]
+            answer = item[1] if len(item) > 1 and isinstance(item[1], str) else None
+    return question, answer
+
+
 def _content_text(content: Any) -> str:
     """Message content as text: a string, or Gradio 6 / OpenAI blocks ({"type": "text", ...})."""
     if isinstance(content, str):

@@ -68,7 +68,7 @@ def decide_shape(rule: Shape, kind: Kind | None, votes: Mapping[Shape, float], *
     """The shape from the word rules' reading and the examples' votes: a sure lexical sign
     first (an ordinal, an item's number, a set noun with a listing word), then the votes, then
     the rules."""
-    if ordinal or rule is Shape.ITEM:
+    if ordinal or (rule is Shape.ITEM and not set_nouns):
         return Shape.ITEM  # an item by its number or place, or agreed wording by its name
     if rule in (Shape.LIST, Shape.HOW, Shape.PERIOD) and (set_nouns or rule is Shape.PERIOD):
         return rule

@@ -123,12 +123,19 @@ def beyond_horizon(question: str, vocabulary: Vocabulary) -> tuple[str, ...]:
     """Events after the latest date of the material that the question speaks of as past
     ("what did PP-18 decide?"): the material cannot know how they went."""
     horizon = vocabulary.horizon
-    if horizon is None or not _PAST.search(question):
+    if horizon is None or not (_PAST.search(question) or _OUTCOME.search(question)):
         return ()
     found = []
     for m in re.finditer(rf"\b({YEAR})\b|\b([A-Za-z][A-Za-z+]{{1,15}})-(\d{{2}})\b",
                          question):
         year = int(m.group(1)) if m.group(1) else 2000 + int(m.group(3))
-        if year > horizon:
+        # "PP-18" is an event of 2018; "TD-64" is a document number, not an event of 2064.
+        if horizon < year <= horizon + EVENT_YEARS_AHEAD:
             found.append(m.group(0))
     return tuple(found)
+
+
+# How far past the material's newest year a name's "-NN" still reads as an event's year.
+EVENT_YEARS_AHEAD = 10
+# Asking how something came out, in other words than a verb in the past ("the outcome of").
+_OUTCOME = re.compile(r"\b(outcomes?|results?|decisions?|conclusions?)\s+of\b", re.I)

@@ -117,6 +117,9 @@ def set_nouns(question: str, names: Sequence[str]) -> tuple[tuple[str, ...], str
         # "what's on our timeline": that "on" asks, it does not start a phrase.
         clause = re.sub(r"^\s*(what'?s|what\s+is|what\s+are|anything)\s+on\b", "", clause,
                         flags=re.I)
+        # "each of the messages", "all of our routes": the noun after is what is listed.
+        clause = re.sub(r"\b(each|every|all|any|both|which)\s+of\s+(?:the|our|its|their|these|"
+                        r"those)?\s*", r"\1 ", clause, flags=re.I)
         words = re.findall(r"[A-Za-z][A-Za-z'-]*", clause)
         for i, word in enumerate(words):
             low = word.lower().rstrip("'")
