@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
+from .dates import Period
 from .headings import HeadingPath
 
 DOC_TYPES = frozenset({"briefing", "roadmap", "narrative", "messages", "background", "timeline",
@@ -229,6 +230,9 @@ class Query:
     numbers: frozenset[str] = frozenset()  # the numbers written in the question ("route 4")
     years: tuple[int, ...] = ()
     months: tuple[tuple[int, int], ...] = ()  # (year, month)
+    period: Period | None = None  # a range, a part of a year, an open end ("before May 2014")
+    # An event the question dates things by: ("before", "PP-14"), ("since", "WCIT-12").
+    anchor: tuple[str, str] | None = None
     doc_types: tuple[str, ...] = ()  # kinds of document the question names
     wants_old: bool = False  # asks for an earlier or superseded version
     wants_quote: bool = False  # asks for agreed wording (messages, narrative, lines)
@@ -248,7 +252,7 @@ class Query:
 
     @property
     def scoped(self) -> bool:
-        return bool(self.years or self.months)
+        return bool(self.years or self.months or self.period or self.anchor)
 
     def weights(self) -> dict[str, float]:
         """Every term with its weight, the question's own counting fully."""

@@ -20,7 +20,16 @@ from ..types import Citation, Composer, Draft, Kind, Passage, Query, Sections, S
 from .extract import Sentence, choose
 from .scoring import stems_of
 from .sentences import YES_NO
-from .sets import find_set, nth_item, one_item, render_items, status_label
+from .sets import (
+    TIME_WORDS,
+    find_dated,
+    find_set,
+    nth_item,
+    one_item,
+    render_items,
+    status_label,
+    topic_terms,
+)
 from .tuning import DEFAULT, Tuning
 
 log = logging.getLogger("brief_bot")
@@ -92,11 +101,14 @@ class ExtractiveComposer:
         if query.unknown or query.beyond or query.dangling:
             return self.abstain(passages, query)
         cite = _Citations()
-        if query.shape is Shape.PERIOD and passages:
-            # "What happened in March 2014?" names nothing to weigh the evidence by; the
-            # entries of that period are the answer, or there is none.
-            found = find_set(query, passages, sections, units, self.tuning.sets)
-            if found is not None:
+        if query.scoped and query.kind is None and passages and (
+                query.shape is Shape.PERIOD or TIME_WORDS.intersection(query.terms)
+                or (query.period or query.anchor) and len(topic_terms(query)) <= 2):
+            # "What happened in March 2014?", "what's on before PP-14?": the dated entries of
+            # that period are the answer, when some hold the question's other words.
+            found = find_dated(query, passages, sections, units, self.tuning.sets)
+            if found is not None and (query.shape is Shape.PERIOD
+                                      or found.relevance >= self.t.dated_relevance):
                 return cite.draft(render_items(found, cite.number), passages, self.name)
         if not passages:
             return self.abstain(passages)

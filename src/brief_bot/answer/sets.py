@@ -12,12 +12,13 @@ the question keeps the items of that period; words the set's own heading does no
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..corpus.sets import DocumentSet, Item, lead_subject, sets_in
 from ..corpus.structure import MARKUP, plain
-from ..dates import month_name, month_named, year_named
+from ..dates import ABBREVIATIONS, Period, month_name, month_named, period_of, year_named
 from ..types import Passage, Query, Sections, Shape, UnitHit
 from .scoring import stems_of
 from .tuning import DEFAULT, SetTuning
@@ -101,6 +102,56 @@ def find_set(query: Query, passages: Sequence[Passage], sections: Sections,
     return best
 
 
+# Stems of the words that ask for dated entries rather than say about what.
+TIME_WORDS = frozenset("""timelin calendar schedul agenda mileston event date happen plan
+chronolog recap year month period week go come up due record""".split())
+
+
+def topic_terms(query: Query) -> set[str]:
+    """The question's terms that say what about, not when: without its dates, the words for a
+    list of dates, and the event it dates things by ("before Busan")."""
+    anchor = query.anchor[1].lower() if query.anchor else ""
+    return {t for t in query.terms
+            if not (t.isdigit() or t[:3] in ABBREVIATIONS or t in TIME_WORDS
+                    or (anchor and t in query.alternates
+                        and any(anchor in n.lower() for n in query.names)))}
+
+
+def find_dated(query: Query, passages: Sequence[Passage], sections: Sections,
+               units: Sequence[UnitHit] = (), tuning: SetTuning = DEFAULT.sets) -> FoundSet | None:
+    """The dated entries (a timeline, a dated list) that fall in the period the question names,
+    from the documents of the top passages and of the sets it means: more of its words they
+    hold, the better; None when no dated set has an entry in the period."""
+    t = tuning
+    topic = topic_terms(query)
+    weights = {term: w for term, w in query.weights().items()
+               if term in topic or term in query.context_terms}
+    total = sum(weights.values())
+    found = {sections.section(p).chunk_id for p in passages[:5]}
+    best: FoundSet | None = None
+    for rank, passage in _documents(passages, units, t.meant_sets):
+        for cand in sets_in(sections.document(passage)):
+            if sum(period_of(label) is not None for label in cand.labels) < 2:
+                continue
+            items = _in_scope(query, cand)
+            if not items:
+                continue
+            context = stems_of(cand.context)
+            items = _narrowed(query, items, context, t.narrow_share)
+            held = query.matched(stems_of(" ".join([cand.context, *(i.passage.text
+                                                                     for i in items)])))
+            relevance = sum(weights.get(term, 0.0) for term in held) / total if total else 1.0
+            nearby = 1.0 if cand.sections & found else t.elsewhere
+            score = (0.5 + relevance) * nearby / (1.0 + t.rank_decay * rank)
+            if best is None or score > best.score:
+                narrowed = len(items) < len(cand.items)
+                best = FoundSet(_framing(cand, query, narrowed=narrowed),
+                                tuple(items[:t.max_items]), cand.numbered, score,
+                                len(cand.items), relevance=relevance, sections=cand.sections,
+                                limit=t.max_items)
+    return best
+
+
 def _documents(passages: Sequence[Passage], units: Sequence[UnitHit],
                meant: int) -> list[tuple[int, Passage]]:
     """The documents to look for a set in, each by one of its passages with its rank: those
@@ -148,12 +199,20 @@ def _named(query: Query, cand: DocumentSet, t: SetTuning) -> float:
 
 
 def mentions_period(text: str, query: Query) -> bool:
-    """Whether `text` names the question's month or year: not inside a range ("2015-2018" is
-    not 2018's entry), and a year's event by its short name counts ("PP-18" for 2018)."""
+    """Whether `text` names the question's period: one of its months (with the year), or a
+    year it covers whole; not a year inside a range ("2015-2018" is not 2018's entry), and a
+    year's event by its short name counts ("PP-18" for 2018)."""
     low = text.lower()
     if query.months:
-        return any(year_named(low, year) and month_named(low, month)
-                   for year, month in query.months)
+        if any(year_named(low, year) and month_named(low, month)
+               for year, month in query.months):
+            return True
+        period = query.period
+        return period is not None and any(
+            period.covers_year(year) and year_named(low, year) for year in query.years)
+    if query.period is not None and query.period.months() == ():
+        span = period_of(low)  # an open period: any date the text names inside it
+        return span is not None and query.period.overlaps(span)
     return any(year_named(low, year) for year in query.years)
 
 
@@ -161,13 +220,46 @@ def _in_scope(query: Query, cand: DocumentSet) -> list[Item]:
     items = list(cand.items)
     if not query.scoped:
         return items
-    has_labels = any(cand.labels)
-    kept = [item for item, label in zip(items, cand.labels, strict=True)
-            if mentions_period(label if has_labels else item.text, query)]
+    labels = list(cand.labels) if any(cand.labels) else [item.text for item in items]
+    spans = [period_of(label) or period_of(item.passage.section)
+             for label, item in zip(labels, items, strict=True)]
+    if query.period is None and query.anchor is None and sum(s is not None for s in spans) >= 2:
+        # Dated entries: an entry is of the year or month it is dated, whatever else its
+        # label names ("1 January 2015, the 2012 ITRs enter into force" is of 2015).
+        asked = [Period((y, m), (y, m)) for y, m in query.months] if query.months else \
+            [Period.year(y) for y in query.years]
+        return [item for item, span in zip(items, spans, strict=True)
+                if span is not None and any(span.overlaps(p) for p in asked)]
+    if query.period is not None or query.anchor is not None:
+        window, anchor = query.period, None
+        if window is None:
+            window, anchor = _anchor_window(query.anchor, labels, spans)
+        if window is not None and any(spans):
+            return [item for item, span, label in zip(items, spans, labels, strict=True)
+                    if span is not None and window.overlaps(span) and label != anchor
+                    and (query.period or not query.months or mentions_period(label, query))]
+    kept = [item for item, label in zip(items, labels, strict=True)
+            if mentions_period(label, query)]
     # Sections under a year heading ("2015" > "January 2015: ...") carry it in their path.
     if cand.dated and not kept and not query.months:
         kept = [item for item in items if mentions_period(item.passage.section, query)]
     return kept
+
+
+def _anchor_window(anchor: tuple[str, str] | None, labels: Sequence[str],
+                   spans: Sequence[Period | None]) -> tuple[Period | None, str | None]:
+    """The period before, after, since or until the event the question names, and the label of
+    the entry that dates it: the set's own entry for the event ("October-November 2014: PP-14
+    in Busan"), else the year its name carries ("PP-14": 2014)."""
+    if anchor is None:
+        return None, None
+    how, name = anchor
+    for label, span in zip(labels, spans, strict=True):
+        if span is not None and name.lower() in label.lower():
+            return span.relative(how), (label if how in ("before", "after") else None)
+    if m := re.search(r"-(\d{2})$", name):
+        return Period.year(2000 + int(m.group(1))).relative(how), None
+    return None, None
 
 
 def _narrowed(query: Query, items: list[Item], context: frozenset[str],
@@ -224,10 +316,12 @@ def _framing(cand: DocumentSet, query: Query, *, narrowed: bool) -> str:
     """A lead line for a set that has none of its own (or that the question narrowed)."""
     label = status_label(cand.items[0].passage)
     period = ""
-    if narrowed and query.scoped:
+    if narrowed and query.anchor and not query.period:
+        period = f", the entries {query.anchor[0]} {query.anchor[1]}"
+    elif narrowed and query.scoped:
         spans = [f"{month_name(m)} {y}" for y, m in query.months] or \
             [str(y) for y in query.years]
-        period = f", the entries for {_joined(spans)}"
+        period = f", the entries for {_joined(spans)}" if spans else ""
     return f"From **{cand.title}**" + (f" ({label})" if label else "") + period + ":"
 
 

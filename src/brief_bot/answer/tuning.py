@@ -79,6 +79,9 @@ class ComposeTuning:
     set_over_section: float = 0.1  # a set explaining this much less than a section still wins
     max_list_items: int = 15  # items of a list a sentence leads into
     section_meant: float = 0.5  # a section answers "what does it say" questions this similar
+    # A dated set answers a question limited to a period when its entries there hold this
+    # share of the question's other words (all of a "what happened in..." question's).
+    dated_relevance: float = 0.5
     # A question whose subject no document names is still answered by a set or section it
     # means this surely (similarity; 1.0 for a set it names in words).
     clearly_meant: float = 0.6

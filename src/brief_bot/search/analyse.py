@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..dates import period_in
 from ..terms import analyze
 from ..types import Query, Shape
 from .history import last_exchange
@@ -25,10 +26,11 @@ from .reading import (
     Vocabulary,
     alternates,
     expansion,
+    names_in,
     plain_words,
     read,
 )
-from .scope import beyond_horizon, scope, unknown_names, unseen_subjects
+from .scope import anchor_in, beyond_horizon, scope, unknown_names, unseen_subjects
 from .shape import asked_for, wants_old, wants_quote
 
 # A follow-up opens like one, or points back without naming anything itself.
@@ -130,7 +132,14 @@ def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary,
     context = _context(reading, before if follow_up else None, answer, names, terms,
                        vocabulary)
     years, months = scope(reading.plain)
-    asked = asked_for(reading.plain, context.names, terms, bool(years or months), vocabulary)
+    period = period_in(reading.plain, vocabulary.horizon)
+    if period is not None:
+        # A stretch of months reads as its months and years, as single ones do.
+        months = tuple(sorted({*months, *period.months()}))
+        years = tuple(sorted({*years, *(y for y, _ in period.months())}))
+    anchor = anchor_in(question, lambda text: names_in(text, vocabulary))
+    asked = asked_for(reading.plain, context.names, terms,
+                      bool(years or months or period or anchor), vocabulary)
     expanded = expansion(context.search_text, context.spans, vocabulary.glossary)
     vector = search_vector = set_vector = None
     votes: dict[Shape, float] = {}
@@ -149,7 +158,7 @@ def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary,
         name_stems=frozenset(t for name in context.names for t in analyze(name)),
         shape=shape, kind=asked.kind, set_nouns=asked.set_nouns, about=asked.about,
         ordinal=asked.ordinal, numbers=numbers,
-        years=years, months=months, doc_types=asked.doc_types,
+        years=years, months=months, period=period, anchor=anchor, doc_types=asked.doc_types,
         wants_old=wants_old(question), wants_quote=wants_quote(question),
         unknown=unknown_names(question, reading.words.subjects, list(dict.fromkeys(
             [*years, *(y for y, _ in months)])), vocabulary),

@@ -13,7 +13,7 @@ from typing import Protocol
 from ..index.glossary import Entry, Glossary, normalise
 from ..index.lexicon import Lexicon
 from ..terms import analyze
-from .everyday import is_everyday
+from .everyday import EVERYDAY, is_everyday
 
 # Staff shorthand that is not ITU jargon, so it has no place in the corpus glossary.
 SHORTHAND = {"msgs": "messages", "msg": "message", "res": "resolution", "reso": "resolution",
@@ -36,7 +36,10 @@ mention refer talk know think want need stop sure make get go come came out mean
 find see look keep put didn don doesn isn aren wasn weren couldn shouldn wouldn haven hasn
 full name often vs half decid kind sort due he she him her his hers theirs one ones other
 others first second third fourth fifth sixth seventh eighth ninth tenth last
-""".split())
+""".split()) | frozenset(stem for word in """between among amongst during before after since until
+till within without through throughout across along around toward towards upon onto into via
+per beside besides beyond despite off up out down over back away""".split()
+    for stem in analyze(word))
 
 
 class Vocabulary(Protocol):
@@ -109,6 +112,9 @@ def words_of(plain: str, vocabulary: Vocabulary) -> Words:
     for written in dict.fromkeys(_TOKEN.findall(plain)):
         # "ICANN's" is about ICANN; "what're", "we'll": the word before the apostrophe.
         word = written.split("'")[0] if "'" in written else written
+        if word.lower() in EVERYDAY:
+            everyday.append(word)  # "quick", "actually": how it is asked, seen or not
+            continue
         stems = analyze(word)
         if not stems or word in shortened or word.isdigit() \
                 or word in vocabulary.lexicon or all(vocabulary.df(t) for t in stems):

@@ -5,7 +5,7 @@ later than the material's newest date."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ..dates import ABBREVIATIONS, MONTH, YEAR, month_number
 from ..terms import analyze
@@ -16,11 +16,31 @@ from .reading import Vocabulary
 _YEAR_SCOPE = re.compile(
     r"\b(?:in|for|during|by|of|before|after|until|till|through|throughout|since|from|between)"
     r"\s+(?:(?:early|late|mid)[\s-]*)?(?:(?P<month>" + MONTH + r")\s+)?"
-    rf"(?P<year>{YEAR})(?:\s*(?:-|–|to|and)\s*(?P<end>{YEAR}))?\b|"
+    rf"(?P<year>{YEAR})(?:\s*(?:-|–|to|and|through|thru|until|till)\s*(?P<end>{YEAR}))?\b|"
     r"\b(?P<month2>" + MONTH + rf")\s+(?P<year2>{YEAR})\b|"
     rf"^\s*(?P<year3>{YEAR})\b", re.I)
 
 _HALF = re.compile(rf"\b(first|second|1st|2nd|early|late)\s+half\s+of\s+({YEAR})\b", re.I)
+
+
+# Dating by an event: "before PP-14", "since Dubai", "in the run-up to Busan".
+_ANCHOR = re.compile(r"\b(before|after|since|until|till|prior\s+to|ahead\s+of|following|"
+                     r"in\s+the\s+run[\s-]+up\s+to|leading\s+up\s+to)\s+(?:the\s+)?"
+                     r"((?:[\w+-]+\s*){1,4})", re.I)
+
+
+def anchor_in(question: str, names_of: Callable[[str], Sequence[str]]) -> tuple[str, str] | None:
+    """The event a question dates things by, and how ("before", "after", "since", "until"),
+    when the words after one of those name something the glossary or the forums know."""
+    for m in _ANCHOR.finditer(question):
+        names = names_of(m.group(2))
+        if names:
+            word = m.group(1).lower()
+            how = ("before" if word in ("before", "prior to", "ahead of") or "up to" in word
+                   else "until" if word in ("until", "till") else
+                   "after" if word in ("after", "following") else "since")
+            return how, names[0]
+    return None
 
 
 def scope(question: str) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
