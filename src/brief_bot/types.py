@@ -240,6 +240,9 @@ class Query:
     # Words no document uses that carry much of the question (stems): its subject is likely
     # something the material does not cover, unless a set or section it means is clear.
     unseen: tuple[str, ...] = ()
+    # The same without the common English words among them ("hotel", "forward"): those count
+    # only when no passage is close in meaning (`ComposeTuning.familiar_dense`).
+    unseen_rare: tuple[str, ...] = ()
     beyond: tuple[str, ...] = ()  # past events later than the material's latest date
     horizon: int | None = None  # that latest year
     dangling: bool = False  # reads as a follow-up, but there is nothing before it

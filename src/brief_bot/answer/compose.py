@@ -112,7 +112,9 @@ class ExtractiveComposer:
                 return cite.draft(render_items(found, cite.number), passages, self.name)
         if not passages:
             return self.abstain(passages)
-        if query.unseen or self.evidence(query, passages) < self.abstain_threshold:
+        close = max(p.dense for p in passages[:self.t.evidence_passages])
+        unseen = query.unseen if close < self.t.familiar_dense else query.unseen_rare
+        if unseen or self.evidence(query, passages) < self.abstain_threshold:
             # The subject may be something the material does not cover: only a set or a
             # section the question clearly means answers it ("the checkpoints" for the review
             # points; "the wifi password" has none).

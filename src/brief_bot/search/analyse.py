@@ -149,6 +149,7 @@ def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary,
     numbers = frozenset(re.findall(r"\d+", question))
     shape = decide_shape(asked.shape, asked.kind, votes, ordinal=asked.ordinal,
                          set_nouns=asked.set_nouns)
+    own_weights = {**{t: 0.5 * w for t, w in context.terms.items()}, **terms}
     return Query(
         text=question, search_text=context.search_text, terms=terms,
         expanded=expanded, expanded_stems=frozenset(analyze(expanded)),
@@ -162,8 +163,10 @@ def analyse(question: str, history: Sequence[Any], vocabulary: Vocabulary,
         wants_old=wants_old(question), wants_quote=wants_quote(question),
         unknown=unknown_names(question, reading.words.subjects, list(dict.fromkeys(
             [*years, *(y for y, _ in months)])), vocabulary),
-        unseen=unseen_subjects({**{t: 0.5 * w for t, w in context.terms.items()}, **terms},
-                               reading.words.subjects, vocabulary),
+        unseen=unseen_subjects(own_weights, reading.words.subjects, vocabulary),
+        unseen_rare=unseen_subjects(own_weights, [w for w in reading.words.subjects
+                                                  if w not in reading.words.familiar],
+                                    vocabulary),
         beyond=beyond_horizon(question, vocabulary), horizon=vocabulary.horizon,
         dangling=is_dangling(question, previous, names, terms, vocabulary),
         vector=vector, search_vector=search_vector, set_vector=set_vector, shape_votes=votes,

@@ -15,6 +15,9 @@ from functools import lru_cache
 from ..dates import ABBREVIATIONS
 
 COMMON_ZIPF = 5.5
+# Words this common (about once in 10,000: "forward", "earlier", "hotel", "born") are a question's
+# subject only when nothing in the documents is close to it in meaning (`Query.unseen_common`).
+FAMILIAR_ZIPF = 4.0
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")  # "2nd", "4th": where in a list, not a subject
 _MONTHS = frozenset(ABBREVIATIONS) | {"sept"}
 
@@ -55,3 +58,12 @@ def is_everyday(word: str) -> bool:
     from wordfreq import zipf_frequency
 
     return zipf_frequency(low, "en") >= COMMON_ZIPF
+
+
+@lru_cache(maxsize=4096)
+def is_familiar(word: str) -> bool:
+    """Whether `word` is common enough in English ("forward", "hotel") that its absence from
+    the documents may be a way of asking rather than a subject they lack."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word.lower().strip("'"), "en") >= FAMILIAR_ZIPF

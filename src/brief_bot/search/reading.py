@@ -13,7 +13,7 @@ from typing import Protocol
 from ..index.glossary import Entry, Glossary, normalise
 from ..index.lexicon import Lexicon
 from ..terms import analyze
-from .everyday import EVERYDAY, is_everyday
+from .everyday import EVERYDAY, is_everyday, is_familiar
 
 # Staff shorthand that is not ITU jargon, so it has no place in the corpus glossary.
 SHORTHAND = {"msgs": "messages", "msg": "message", "res": "resolution", "reso": "resolution",
@@ -97,6 +97,7 @@ class Words:
     corrected: str  # the text with its misspellings and shortenings written out
     everyday: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()
+    familiar: tuple[str, ...] = ()  # the subjects that are common English words
     fixes: tuple[tuple[str, str], ...] = ()  # (as written, as the documents write it)
 
 
@@ -137,7 +138,8 @@ def words_of(plain: str, vocabulary: Vocabulary) -> Words:
     if fixes:
         pattern = re.compile(r"\b(" + "|".join(map(re.escape, fixes)) + r")\b")
         corrected = pattern.sub(lambda m: fixes[m.group(1)], plain)
-    return Words(corrected, tuple(everyday), tuple(subjects), tuple(fixes.items()))
+    return Words(corrected, tuple(everyday), tuple(subjects),
+                 tuple(w for w in subjects if is_familiar(w)), tuple(fixes.items()))
 
 
 # Verbs and adverbs by their endings ("refused", "fighting", "roughly"): how a question puts
