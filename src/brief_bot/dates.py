@@ -79,6 +79,27 @@ class Period:
             return Period(None, self.start if how == "before" else self.end)
         return Period(self.end if how == "after" else self.start, None)
 
+    def label(self) -> str:
+        """"March 2014 to May 2014", "2013 to 2015", "before October 2014"."""
+        def said(month: Month, whole: int) -> str:
+            return str(month[0]) if month[1] == whole else f"{month_name(month[1])} {month[0]}"
+
+        if self.start is None and self.end is not None:
+            return f"up to {said(self.end, 12)}"
+        if self.end is None and self.start is not None:
+            return f"from {said(self.start, 1)}"
+        if self.start is None or self.end is None:
+            return ""
+        whole_years = self.start[1] == 1 and self.end[1] == 12
+        if whole_years and self.start[0] == self.end[0]:
+            return str(self.start[0])
+        if whole_years:
+            return f"{self.start[0]} to {self.end[0]}"
+        if self.start == self.end:
+            return f"{month_name(self.start[1])} {self.start[0]}"
+        return (f"{month_name(self.start[1])} {self.start[0]} to "
+                f"{month_name(self.end[1])} {self.end[0]}")
+
     def covers_year(self, year: int) -> bool:
         """Whether every month of `year` lies in the period."""
         return ((self.start is None or self.start <= (year, 1))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..corpus.sets import DocumentSet, Item, lead_subject, sets_in
 from ..corpus.structure import MARKUP, plain
-from ..dates import ABBREVIATIONS, Period, month_name, month_named, period_of, year_named
+from ..dates import ABBREVIATIONS, Period, month_name, month_named, period_in, period_of, year_named
 from ..types import Passage, Query, Sections, Shape, UnitHit
 from .scoring import stems_of
 from .tuning import DEFAULT, SetTuning
@@ -133,7 +133,7 @@ def find_dated(query: Query, passages: Sequence[Passage], sections: Sections,
         for cand in sets_in(sections.document(passage)):
             if sum(period_of(label) is not None for label in cand.labels) < 2:
                 continue
-            items = _in_scope(query, cand)
+            items = _in_scope(query, cand, dated_only=True)
             if not items:
                 continue
             context = stems_of(cand.context)
@@ -216,13 +216,17 @@ def mentions_period(text: str, query: Query) -> bool:
     return any(year_named(low, year) for year in query.years)
 
 
-def _in_scope(query: Query, cand: DocumentSet) -> list[Item]:
+def _in_scope(query: Query, cand: DocumentSet, *, dated_only: bool = False) -> list[Item]:
     items = list(cand.items)
     if not query.scoped:
         return items
     labels = list(cand.labels) if any(cand.labels) else [item.text for item in items]
     spans = [period_of(label) or period_of(item.passage.section)
              for label, item in zip(labels, items, strict=True)]
+    if not dated_only and sum(s is not None for s in spans) < 2 and \
+            _of_its_period(cand.context, query):
+        # "The key issues at stake in 2013-2015": the set says it is of the period asked for.
+        return items
     if query.period is None and query.anchor is None and sum(s is not None for s in spans) >= 2:
         # Dated entries: an entry is of the year or month it is dated, whatever else its
         # label names ("1 January 2015, the 2012 ITRs enter into force" is of 2015).
@@ -244,6 +248,23 @@ def _in_scope(query: Query, cand: DocumentSet) -> list[Item]:
     if cand.dated and not kept and not query.months:
         kept = [item for item in items if mentions_period(item.passage.section, query)]
     return kept
+
+
+def _of_its_period(context: str, query: Query) -> bool:
+    """Whether an undated set's lead or heading names the period the question asks about (or
+    one inside it): the set is of that period as a whole. A part of its period ("the first
+    half of 2014" of "2013-2015") asks for dated things, which an undated set does not hold."""
+    own = period_in(context, None) or period_of(context)
+    if own is None:
+        return False
+    asked = [query.period] if query.period is not None else \
+        [Period((y, m), (y, m)) for y, m in query.months] or [Period.year(y) for y in query.years]
+    return any(_holds(a, own) for a in asked)
+
+
+def _holds(outer: Period, inner: Period) -> bool:
+    return ((outer.start is None or (inner.start is not None and outer.start <= inner.start))
+            and (outer.end is None or (inner.end is not None and inner.end <= outer.end)))
 
 
 def _anchor_window(anchor: tuple[str, str] | None, labels: Sequence[str],
@@ -270,8 +291,10 @@ def _narrowed(query: Query, items: list[Item], context: frozenset[str],
     # *draw*") do not narrow.
     named = query.name_stems
     explained = query.matched(context)
+    # Years narrow by the dates items carry (`_in_scope`), not as words an item happens to hold.
+    years = {str(y) for y in query.years}
     extra = {t for t in (set(query.about) or named & set(query.terms))
-             if t not in context and t not in explained}
+             if t not in context and t not in explained and t not in years}
     if not extra or len(items) < 2:
         return items
     sub = Query(text=query.text, search_text=query.text,
@@ -318,6 +341,8 @@ def _framing(cand: DocumentSet, query: Query, *, narrowed: bool) -> str:
     period = ""
     if narrowed and query.anchor and not query.period:
         period = f", the entries {query.anchor[0]} {query.anchor[1]}"
+    elif narrowed and query.period is not None and query.period.label():
+        period = f", the entries for {query.period.label()}"
     elif narrowed and query.scoped:
         spans = [f"{month_name(m)} {y}" for y, m in query.months] or \
             [str(y) for y in query.years]
