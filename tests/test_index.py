@@ -171,11 +171,11 @@ def test_failed_build_leaves_previous_generation_serving(tiny_settings: Settings
 
 def test_copied_store_that_fails_its_check_is_written_afresh(
         tiny_settings: Settings, hashing: HashingEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
-    import brief_bot.index.writer as index_stage
+    import brief_bot.index.vectors as vectors
 
     first = update(tiny_settings.indexing, embedder=hashing)
     (tiny_settings.corpus / "new.md").write_text("# New\n\nSomething new to embed.\n")
-    real_verify, calls = index_stage._verify, []
+    real_verify, calls = vectors.verify, []
 
     def flaky_verify(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
@@ -183,7 +183,7 @@ def test_copied_store_that_fails_its_check_is_written_afresh(
             raise IndexStateError("vector store failed its read-back check")
         return real_verify(*args, **kwargs)
 
-    monkeypatch.setattr(index_stage, "_verify", flaky_verify)
+    monkeypatch.setattr(vectors, "verify", flaky_verify)
     second = update(tiny_settings.indexing, embedder=hashing)
     assert len(calls) == 2 and second.generation != first.generation
     assert read_pointer(tiny_settings.index) == second.generation

@@ -270,7 +270,9 @@ class IndexJob:
                     log.exception("after-update hook failed")
             with self._lock:
                 self.state = state
-                if self._again:
+                # A run that left files for the next one (its embedding limit) is followed by
+                # that next one: an upload is never left waiting for a cron job.
+                if self._again or state.get("report", {}).get("deferred"):
                     self._again = False
                     continue
                 self._active = False

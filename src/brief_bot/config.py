@@ -54,6 +54,7 @@ class IndexSettings:
     chroma_url: str | None
     max_file_mb: float
     max_file_chunks: int
+    max_embed_chunks: int
     parse_timeout: float
     parse_memory_mb: int
     chunk_tokens: int
@@ -170,6 +171,10 @@ class Settings(BaseSettings):
     max_file_chunks: int = Field(
         3000, ge=1, description="A file that splits into more chunks than this (about 450,000 "
         "words) is skipped: no briefing is that long, and embedding it would take minutes.")
+    max_embed_chunks: int = Field(
+        20_000, ge=1, description="Distinct chunk texts one `brief-bot index` run embeds at most "
+        "(about 10 minutes on two cores); files past that are left for the next run, which says "
+        "it is continuing.")
     parse_timeout: float = Field(
         120.0, gt=0, description="Seconds one file may take to parse (in a child process) "
         "before it is skipped.")

@@ -15,7 +15,6 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -38,52 +37,16 @@ from .generations import (
 )
 from .glossary import Glossary
 from .keyword import KeywordIndex
+from .outline import Outline, SectionSpan
 from .store import ChromaStore, limit_heap_arenas, local_client, release_memory
 
 # Inside a generation: each reading process's own copy of its vector store.
 READERS = "readers"
+# Generations whose store has one entry per distinct text (older ones: one per row).
+SHARED_VECTORS = 3
 
-
-@dataclass(frozen=True)
-class SectionSpan:
-    """One section of one document (a heading path on one page): the rows that hold it."""
-
-    source: str
-    rows: tuple[int, ...]
-
-
-class Outline:
-    """The documents' heading structure, rebuilt from the chunk table: consecutive rows of one
-    source with the same section path and page make one section, in document order. This is
-    the "big" side of small-to-big answering: search finds chunks, answers may use the whole
-    section or its siblings."""
-
-    def __init__(self, rows: Sequence[dict[str, Any]]) -> None:
-        order = sorted(range(len(rows)), key=lambda r: (rows[r]["source"], rows[r]["position"]))
-        self.sections: list[SectionSpan] = []
-        self.section_of_row = [0] * len(rows)
-        self.by_source: dict[str, list[int]] = {}
-        group: list[int] = []
-
-        def close() -> None:
-            source = rows[group[0]]["source"]
-            for r in group:
-                self.section_of_row[r] = len(self.sections)
-            self.by_source.setdefault(source, []).append(len(self.sections))
-            self.sections.append(SectionSpan(source, tuple(group)))
-
-        for r in order:
-            row = rows[r]
-            if group:
-                last = rows[group[-1]]
-                if (last["source"], last["section"], last["page"]) != (
-                        row["source"], row["section"], row["page"]):
-                    close()
-                    group = []
-            group.append(r)
-        if group:
-            close()
-
+__all__ = ["LiveIndex", "Outline", "SectionSpan", "Snapshot", "join_overlapping",
+           "rows_passage"]
 
 
 class Snapshot:
@@ -110,6 +73,12 @@ class Snapshot:
                 f"index generation {self.path} is damaged ({type(exc).__name__}: "
                 f"{str(exc)[:120]}); run `brief-bot index --rebuild`") from None
         self.row_of = {row["id"]: i for i, row in enumerate(self.rows)}
+        # Rows with the same text share one vector: a dense hit stands for all its rows.
+        self.shared_vectors = int(self.manifest.get("store", 0)) >= SHARED_VECTORS
+        self._vector_key = "hash" if self.shared_vectors else "id"
+        self.rows_of_vector: dict[str, list[int]] = {}
+        for i, row in enumerate(self.rows):
+            self.rows_of_vector.setdefault(str(row[self._vector_key]), []).append(i)
         self._sections: dict[int, Passage] = {}
         self.glossary = Glossary.load(self.path / "glossary.csv")
         self._columns = {key: np.array([_as_set(row.get(key)) for row in self.rows],
@@ -124,6 +93,10 @@ class Snapshot:
                     if value not in (None, ""):
                         self.spellings[key].setdefault(str(value).lower(), set()).add(
                             str(value))
+
+    def vector_of(self, row: int) -> str:
+        """The store entry holding a row's vector."""
+        return str(self.rows[row][self._vector_key])
 
     @cached_property
     def outline(self) -> Outline:
@@ -208,12 +181,14 @@ class Snapshot:
         return mask
 
     def where(self, filters: Filters) -> dict[str, Any] | None:
-        """The same filters as a Chroma `where`, in the spellings the store holds."""
+        """The same filters as a Chroma `where`, in the spellings the store holds. An entry
+        holds every value of every row it stands for (`index.vectors`), so this finds a
+        superset of the matching entries; `mask` then keeps the matching rows."""
         clauses: list[dict[str, Any]] = []
         for key, values in filters.items():
             spelled = sorted({s for v in values for s in self.spellings[key].get(v, {v})})
-            if key == "forum":
-                alts = [{f"forum:{v}": True} for v in spelled]
+            if key == "forum" or self.shared_vectors:
+                alts = [{f"{key}:{v}": True} for v in spelled]
             else:
                 alts = [{key: v} for v in spelled]
             clauses.append(alts[0] if len(alts) == 1 else {"$or": alts})
