@@ -7,9 +7,10 @@ Builds the starter corpus's index with the real model (in a temporary folder), t
 Markdown file of `--chunks` short sections (one chunk each, every one different) and runs two
 writers in separate processes over the same index: writer A indexes the big file; writer B
 (a one-paragraph "upload" added once A holds the lock) is started the moment A takes the lock.
-Each writer wraps `brief_bot.index.writer.writer_lock` to time its wait and its hold, so the same
-script measures any version of the writer (the branch point and this one). Printed: A's hold, B's
-wait and hold, each run's wall time, and the ratio of A's hold to A's whole run. Target: A holds
+Each writer wraps `brief_bot.index.writer.writer_lock` to time its wait and its hold (and, where
+there is one, the wait before embedding for a writer that is writing), so the same script
+measures any version of the writer (the branch point and this one). Printed: A's hold, B's
+waits and hold, each run's wall time, and the ratio of A's hold to A's whole run. Target: A holds
 the lock under 5 s.
 """
 
@@ -53,6 +54,18 @@ def timed(*args, **kwargs):
             times["holds"] = times.get("holds", 0) + 1
 
 writer.writer_lock = timed
+try:  # a writer that waits, before embedding, for one that is writing (not on the branch point)
+    from brief_bot.index import prepare
+    settle = prepare.wait_for_writer
+
+    def timed_settle(*args, **kwargs):
+        asked = time.perf_counter()
+        settle(*args, **kwargs)
+        times["settle_wait_s"] = times.get("settle_wait_s", 0.0) + time.perf_counter() - asked
+
+    prepare.wait_for_writer = timed_settle
+except ImportError:
+    pass
 started = time.perf_counter()
 report = writer.update(Settings(corpus=corpus, index=index, grace_seconds=0).indexing)
 times["wall_s"] = time.perf_counter() - started
@@ -123,7 +136,9 @@ def main() -> None:
     print(f"writer A ({a['embedded']} chunks embedded): lock held {a['hold_s']} s of a "
           f"{a['wall_s']} s run ({result['a_hold_share_of_run']:.0%}); target < 5 s")
     print(f"writer B (one small upload, started while A held the lock): waited {b['wait_s']} s "
-          f"for the lock, held it {b['hold_s']} s, run {b['wall_s']} s")
+          f"for the lock and {b.get('settle_wait_s', 0.0)} s for A's write before embedding, "
+          f"held it {b['hold_s']} s, embedded {b['embedded']}, run {b['wall_s']} s")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -135,6 +135,15 @@ def writer_lock(index_dir: Path, progress: _Logs) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def wait_for_writer(index_dir: Path) -> None:
+    """Return once no writer holds the lock (at once if none does). A writer holding it is
+    about to switch generations: embedding before it has would embed again what it is
+    writing, and slow its write down."""
+    with open(index_dir / ".lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_SH)
+        fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 # Where writers claim the files they parse: a few lock files, each file's name hashed to one.
 CLAIMS = ".parsing"
 CLAIM_SLOTS = 64

@@ -24,10 +24,22 @@ from ..config import IndexSettings
 from ..corpus import CHUNKER_VERSION
 from ..corpus.sandbox import ParserProcess
 from .embedding import Embedder
-from .generations import Generation, current_generation, read_chunks, read_pointer
+from .generations import (
+    Generation,
+    current_generation,
+    read_chunks,
+    read_pointer,
+    wait_for_writer,
+)
 from .progress import Progress
 from .scan import Scan, Seen, scan_corpus
 from .store import STORE_VERSION
+
+# Texts embedded between two looks at the pointer: what another writer may have embedded
+# already is embedded again at most this many times (a minute or so on two cores).
+EMBED_SLICE = 2048
+# Times preparing starts over because another writer switched generations meanwhile.
+REBASES = 5
 
 
 @dataclass
@@ -74,8 +86,23 @@ class Preparer:
         self.vectors: dict[str, np.ndarray] = {}
         self.stats = EmbedStats()
         self._told = False
+        self._locked = False
 
-    def prepare(self) -> Plan:
+    def prepare(self, *, locked: bool = False) -> Plan:
+        """Read the corpus against the serving generation and embed what it lacks. Another
+        writer switching generations meanwhile (while this one parses, or between slices of
+        its embedding) starts this over against the new one: what that writer has just
+        written need not be embedded again here. `locked`: this writer holds the lock."""
+        self._locked = locked
+        for _ in range(REBASES):
+            plan = self._read()
+            have = {row["hash"] for row in plan.old_rows}
+            plan.deferred = self._limit(plan, have)
+            if self._settled(plan) and self._embed(plan, have):
+                return plan
+        return plan  # writers keep overtaking: the lock's check sorts it out
+
+    def _read(self) -> Plan:
         current, old = self._base()
         scan = scan_corpus(self.settings, self.embedder, old, self.progress, self.parser,
                            self.seen)
@@ -87,14 +114,20 @@ class Preparer:
                 self._told = True
                 self.progress.log(f"continuing the previous run: {len(left)} files it left for "
                                   "this one")
-        have = {row["hash"] for row in plan.old_rows}
-        plan.deferred = self._limit(plan, have)
-        self._embed(plan, have)
         return plan
 
+    def _settled(self, plan: Plan) -> bool:
+        """Whether `plan` still builds on the serving generation once any writer now writing
+        has finished."""
+        if self.rebuild:
+            return True
+        if not self._locked:
+            wait_for_writer(self.settings.index)
+        return self.still_current(plan)
+
     def still_current(self, plan: Plan) -> bool:
-        """Called with the writer's lock held: whether `plan` builds on the serving generation
-        (another writer may have switched it while this one prepared)."""
+        """Whether `plan` builds on the serving generation (another writer may have switched
+        it while this one prepared); checked again with the writer's lock held."""
         if self.rebuild:
             return True
         return read_pointer(self.settings.index) == (plan.current.name if plan.current
@@ -133,8 +166,9 @@ class Preparer:
                               "for the next run")
         return deferred
 
-    def _embed(self, plan: Plan, have: set[str]) -> None:
-        """The vectors of every text the base generation lacks, embedded once per text."""
+    def _embed(self, plan: Plan, have: set[str]) -> bool:
+        """The vectors of every text the base generation lacks, embedded once per text, in
+        slices; False if another writer switched generations in between."""
         todo: dict[str, str] = {}
         for doc in plan.scan.parsed.values():
             for chunk in doc.chunks:
@@ -142,16 +176,23 @@ class Preparer:
                     todo.setdefault(chunk.hash, chunk.embed_text())
         self.progress.phase("embedding chunks", len(todo))
         if not todo:
-            return
-        started = time.perf_counter()
+            return True
         embedder = self.embedder
         self.stats.encoder = (getattr(embedder, "document_backend", "")
                               or type(embedder).__name__)
-        found = embedder.embed_documents(list(todo.values()), progress=self.progress.advance)
-        self.vectors.update(zip(todo, found, strict=True))
-        self.stats.embedded += len(todo)
-        self.stats.seconds += time.perf_counter() - started
+        keys = list(todo)
+        for start in range(0, len(keys), EMBED_SLICE):
+            if start and not self._settled(plan):
+                return False
+            started = time.perf_counter()
+            part = keys[start : start + EMBED_SLICE]
+            found = embedder.embed_documents([todo[key] for key in part],
+                                             progress=self.progress.advance)
+            self.vectors.update(zip(part, found, strict=True))
+            self.stats.embedded += len(part)
+            self.stats.seconds += time.perf_counter() - started
         if self.stats.encoder == "torch" and hasattr(embedder, "ensure_export"):
             self.progress.phase("exporting the encoder for later runs (once per machine)", 1)
             embedder.ensure_export()
             self.progress.advance()
+        return True

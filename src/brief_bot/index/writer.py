@@ -127,7 +127,7 @@ def update(settings: IndexSettings, *, rebuild: bool = False, embedder: Embedder
                         progress.log("another writer switched generations meanwhile: "
                                      "comparing with its result")
                         continue
-                    plan = preparer.prepare()  # rare: writers keep overtaking this one
+                    plan = preparer.prepare(locked=True)  # rare: writers keep overtaking
                 parser.close()
                 report = _write(settings, embedder, plan, progress, started)
                 report.embedded, report.encoder = preparer.stats.embedded, preparer.stats.encoder
