@@ -117,6 +117,7 @@ class WebSettings:
     login_max_failures: int
     login_max_failures_per_address: int
     login_lockout_seconds: float
+    forwarded_allow_ips: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,10 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(20, ge=1, description="Failed sign-ins from "
                                                 "one address (any user) before it is locked out.")
     login_lockout_seconds: float = Field(900.0, ge=0, description="How long a lockout lasts.")
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Addresses (or networks, `10.0.0.0/8`) of the reverse "
+        "proxies whose X-Forwarded-For names the client; none by default, so a client cannot "
+        "name itself another address to get past the sign-in limits.")
 
     # --- Slack ----------------------------------------------------------------------------
     slack_api_url: str = "https://slack.com/api/"
@@ -265,7 +270,8 @@ class Settings(BaseSettings):
     )
     slack_rate_per_minute: int = Field(6, ge=1)
 
-    @field_validator("slack_allowed_channels", "slack_internal_channels", mode="before")
+    @field_validator("slack_allowed_channels", "slack_internal_channels",
+                     "forwarded_allow_ips", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
