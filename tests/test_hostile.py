@@ -807,6 +807,53 @@ def test_malformed_signed_requests_get_400_not_500(relay: InProcessRelay) -> Non
     assert relay.bot.asked == []
 
 
+FORM = "application/x-www-form-urlencoded"
+ODD_REQUESTS: dict[str, dict[str, Any]] = {
+    # Headers that do not parse: slack_sdk's check raised OverflowError (a 500) on the first.
+    "unsigned, a 400-digit timestamp": {"raw": "{}", "timestamp": "9" * 400,
+                                        "signature": "v0=" + "0" * 64},
+    "signed, a 400-digit timestamp": {"raw": "{}", "timestamp": "9" * 400},
+    "a signature that is not hex": {"raw": "{}", "signature": "v0=é" + "0" * 63},
+    # Signed bodies slack_bolt cannot take apart: each was a 500 and a traceback.
+    "an array nested 100,000 deep": {"raw": "[" * 100_000 + "]" * 100_000},
+    "an object nested 50,000 deep": {"raw": '{"a":' * 50_000 + "1" + "}" * 50_000},
+    "an event that is a string": {"raw": json.dumps({"type": "event_callback",
+                                                     "event_id": "Ev1", "event": "x"})},
+    "an event that is a list": {"raw": json.dumps({"type": "event_callback",
+                                                   "event_id": "Ev2", "event": [1]})},
+    "an event type that is a number": {"raw": json.dumps(
+        {"type": "event_callback", "event_id": "Ev3", "event": {"type": 5, "channel": []}})},
+    "authorizations that are a string": {"raw": json.dumps(
+        {"type": "event_callback", "event_id": "Ev4", "authorizations": "x",
+         "event": {"type": "message"}})},
+    "actions that are a string": {"raw": "payload=" + json.dumps(
+        {"type": "block_actions", "actions": "x", "trigger_id": "t1"}), "content_type": FORM},
+    "an action id that is a list": {"raw": "payload=" + json.dumps(
+        {"type": "block_suggestion", "action_id": [1]}), "content_type": FORM},
+    "a view that is a string": {"raw": "payload=" + json.dumps(
+        {"type": "view_submission", "view": "x", "trigger_id": "t2"}), "content_type": FORM},
+    "a payload nested 50,000 deep": {"raw": "payload=" + "[" * 50_000 + "]" * 50_000,
+                                     "content_type": FORM},
+}
+
+
+@pytest.mark.parametrize("case", sorted(ODD_REQUESTS))
+def test_headers_and_bodies_that_do_not_parse_get_400_and_one_line(
+        relay: InProcessRelay, caplog: pytest.LogCaptureFixture, case: str) -> None:
+    """Never a 500: the gate refuses them with one line that does not quote the body."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    assert relay.post(**ODD_REQUESTS[case]) == 400
+    lines = [r for r in caplog.records if r.name.startswith(("brief_bot", "slack_bolt"))
+             and r.levelno >= logging.WARNING]
+    assert len(lines) == 1 and "refused" in lines[0].getMessage(), \
+        [r.getMessage()[:200] for r in lines]
+    assert len(lines[0].getMessage()) < 200 and not lines[0].exc_info
+    time.sleep(0.2)
+    assert relay.bot.asked == []
+
+
 def test_replayed_command_is_answered_once(relay: InProcessRelay) -> None:
     command = _command("who signed the ITRs?", trigger_id="trigger-replay", response="r1")
     raw, timestamp = _form(command, relay), str(int(time.time()))
