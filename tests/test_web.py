@@ -77,7 +77,7 @@ def test_save_upload_stays_inside_uploads(tmp_path: Path) -> None:
 def _uploaded(corpus: Path) -> dict[str, str]:
     """The documents in corpus/uploads/ (not their sidecars) and their text."""
     return {p.name: p.read_text(encoding="utf-8") for p in (corpus / "uploads").iterdir()
-            if not p.name.endswith(".meta.yaml")}
+            if p.is_file() and not p.name.endswith(".meta.yaml")}
 
 
 def test_colliding_and_cjk_only_upload_names_are_kept_apart(tmp_path: Path) -> None:
@@ -110,6 +110,43 @@ def test_an_upload_never_replaces_another_unless_asked(tmp_path: Path) -> None:
     saved = save_upload(settings.web, tmp_path / "note.md", replace=True)
     assert (saved.path, saved.replaced) == ("uploads/note.md", True)
     assert _uploaded(settings.corpus) == {"note.md": "third\n", "note-2.md": "second\n"}
+
+
+def test_approved_text_is_never_overwritten_by_a_non_editor(tmp_path: Path) -> None:
+    """Issue 16: a non-editor's upload of an approved document's name replaced it (back to
+    draft, the approved text gone)."""
+    import yaml
+
+    from ui.uploads import approve, save_upload
+
+    settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "idx")
+    uploads = settings.corpus / "uploads"
+    note = tmp_path / "messages.md"
+    note.write_text("Approved text.\n")
+    save_upload(settings.web, note)
+    approve(settings.web, "uploads/messages.md", "agreed", editor="carol")
+    note.write_text("Rewritten by someone.\n")
+    saved = save_upload(settings.web, note, replace=True)  # no editor
+    assert (saved.path, saved.beside, saved.status) == ("uploads/messages-2.md",
+                                                       "uploads/messages.md", "draft")
+    assert _uploaded(settings.corpus) == {"messages.md": "Approved text.\n",
+                                          "messages-2.md": "Rewritten by someone.\n"}
+    assert yaml.safe_load((uploads / "messages.md.meta.yaml").read_text())["status"] == "agreed"
+    # The editor chooses: approved, the draft takes the approved one's place; that is kept.
+    assert approve(settings.web, "uploads/messages-2.md", "agreed", editor="carol") == \
+        "uploads/messages.md"
+    assert _uploaded(settings.corpus) == {"messages.md": "Rewritten by someone.\n"}
+    kept = sorted(p.name for p in (uploads / ".versions").iterdir())
+    assert len(kept) == 2 and kept[0].startswith("messages.") and kept[0].endswith(".md")
+    assert (uploads / ".versions" / kept[0]).read_text() == "Approved text.\n"
+    # A draft may be replaced by anyone; its old version is kept too.
+    note.write_text("A draft.\n")
+    draft = save_upload(settings.web, note, "draft.md")
+    note.write_text("A better draft.\n")
+    again = save_upload(settings.web, note, "draft.md", replace=True)
+    assert again.path == draft.path and again.replaced and again.kept.startswith(
+        "uploads/.versions/draft.")
+    assert (settings.corpus / again.kept).read_text() == "A draft.\n"
 
 
 FAKE_AGREED = """---
