@@ -273,6 +273,46 @@ def test_docx_content_controls_are_read() -> None:
     assert "After the control." in text
 
 
+def _with_footnote_and_header(data: bytes) -> bytes:
+    """A DOCX with a footnote (written into the package by hand: python-docx has no API for
+    them) and a page header."""
+    import zipfile
+
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    document.sections[0].header.paragraphs[0].text = "Confidential draft for delegates"
+    saved = io.BytesIO()
+    document.save(saved)
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    notes = (f'<w:footnotes xmlns:w="{w}"><w:footnote w:type="separator" w:id="-1"><w:p><w:r>'
+             '<w:separator/></w:r></w:p></w:footnote><w:footnote w:id="1"><w:p><w:r><w:t>See '
+             "the Council decision of 2013.</w:t></w:r></w:p></w:footnote></w:footnotes>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(saved) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            part = src.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                part = part.replace(b"</Types>", b'<Override PartName="/word/footnotes.xml" '
+                                    b'ContentType="application/vnd.openxmlformats-officedocument'
+                                    b'.wordprocessingml.footnotes+xml"/></Types>')
+            elif item.filename == "word/_rels/document.xml.rels":
+                part = part.replace(b"</Relationships>", b'<Relationship Id="rIdNotes" Type="'
+                                    b"http://schemas.openxmlformats.org/officeDocument/2006/"
+                                    b'relationships/footnotes" Target="footnotes.xml"/>'
+                                    b"</Relationships>")
+            dst.writestr(item, part)
+        dst.writestr("word/footnotes.xml", notes)
+    return out.getvalue()
+
+
+def test_docx_footnotes_are_read_and_headers_named() -> None:
+    parsed = load_bytes("noted.docx", _with_footnote_and_header(_docx()))
+    assert parsed.sections[-1].heading == ("Notes",)
+    assert parsed.sections[-1].text == "See the Council decision of 2013."
+    assert parsed.warnings == ("left out the page headers and footers (4 words)",)
+
+
 def test_a_run_without_spaces_is_cut_at_the_window(tmp_path: Path) -> None:
     """A 6.5 MB "word" became one chunk, and the page's answer 6.5 MB."""
     from brief_bot.config import Settings
