@@ -56,7 +56,8 @@ def plain_rankings(bot: BriefBot, query: str, depth: int) -> dict[str, list[str]
     snap = bot.index.get()
     keyword = snap.keyword.search(query, depth)
     vector = bot.embedder.embed_query(query)
-    dense = [(snap.row_of[i], s) for i, s in snap.store.query(vector, depth)]
+    dense = [(r, s) for i, s in snap.store.query(vector, depth)
+             for r in snap.rows_of_vector.get(i, ())][:depth]
     fused = fuse([dense, keyword], [1.0, 1.0], 60)
     return {"bm25": hit_sources(snap, keyword), "dense": hit_sources(snap, dense),
             "fusion": hit_sources(snap, sorted(fused.items(), key=lambda x: -x[1]))}

@@ -149,6 +149,93 @@ def test_identical_pages_pass_the_read_back_check(tmp_path: Path) -> None:
     assert "aaa-blank-2.pdf" in indexed_sources(settings, second)
 
 
+def repeated_phrase_csv(chars: int = 130_000) -> bytes:
+    """One long field repeating a short phrase (issue 16: 258 chunks, 5 distinct texts)."""
+    phrase = "The delegation reserves its position on this text. "
+    return ("topic,notes\nWCIT," + (phrase * (chars // len(phrase) + 1))[:chars] + "\n").encode()
+
+
+def identical_sections_csv(copies: int) -> bytes:
+    """A CSV whose every group of 25 rows reads the same: `copies` identical chunks."""
+    return ("topic,note\n" + "Filler,This row intentionally left blank.\n" * 25 * copies
+            ).encode()
+
+
+def stored_texts_find_themselves(settings: Settings) -> tuple[int, int]:
+    """(entries in the serving store, entries not found by their own vector)."""
+    from brief_bot.index.reader import LiveIndex
+
+    live = LiveIndex(settings.indexing)
+    try:
+        with live.use() as snapshot:
+            keys = list(snapshot.rows_of_vector)
+            vectors = snapshot.store.embeddings(keys)
+            lost = 0
+            for key in keys:
+                hits = snapshot.store.query(vectors[key], min(len(keys), 10))
+                if not any(found == key for found, sim in hits if sim >= hits[0][1] - 1e-4):
+                    lost += 1
+            assert snapshot.store.count() == len(keys)
+            return len(keys), lost
+    finally:
+        live.close()
+
+
+def test_repeated_phrase_csv_passes_the_read_back_check_on_every_path(tmp_path: Path) -> None:
+    """A CSV of one phrase repeated failed the check and discarded every run (issue 16)."""
+    hashing = HashingEmbedder()
+    settings = settings_for(tmp_path, {"data/phrases.csv": repeated_phrase_csv()})
+    first = update(settings.indexing, embedder=hashing)  # a fresh store
+    rows = [r for r in read_chunks(settings.index / first.generation)
+            if r["source"] == "data/phrases.csv"]
+    assert first.new_generation and len(rows) > 50
+    assert len({r["hash"] for r in rows}) < 10 and first.vectors < first.chunks
+    (settings.corpus / "data/phrases-2.csv").write_bytes(repeated_phrase_csv(120_000))
+    second = update(settings.indexing, embedder=hashing)  # the copied store, changes applied
+    assert second.new_generation and read_pointer(settings.index) == second.generation
+    third = update(settings.indexing, rebuild=True, embedder=hashing)  # from scratch again
+    assert third.new_generation and read_pointer(settings.index) == third.generation
+    assert third.chunks == second.chunks and third.vectors == second.vectors
+    entries, lost = stored_texts_find_themselves(settings)
+    assert entries == third.vectors and lost == 0
+
+
+@pytest.mark.parametrize("copies", [5, 50, 300, 3000])
+def test_identical_chunks_are_stored_once(tmp_path: Path, copies: int) -> None:
+    """The read-back check holds, every place is kept, every distinct text is found."""
+    from brief_bot.index.reader import LiveIndex
+    from brief_bot.search import HybridRetriever
+
+    hashing = HashingEmbedder()
+    settings = settings_for(tmp_path, {"aaa-filler.csv": identical_sections_csv(copies)})
+    first = update(settings.indexing, embedder=hashing)
+    assert first.new_generation and read_pointer(settings.index) == first.generation
+    rows = read_chunks(settings.index / first.generation)
+    filler = [r for r in rows if r["source"] == "aaa-filler.csv"]
+    assert len(filler) == copies and len({r["hash"] for r in filler}) == 1
+    live = LiveIndex(settings.indexing)
+    with live.use() as snapshot:  # every place in the chunk table, one entry in the store
+        assert snapshot.store.count() == len({r["hash"] for r in rows}) == len(rows) - copies + 1
+    live.close()
+    assert first.vectors == len(rows) - copies + 1 and hashing.embedded == first.vectors
+    # On top of it, the copied store's path: a second file of the same copies.
+    (settings.corpus / "bbb-filler.csv").write_bytes(identical_sections_csv(copies))
+    second = update(settings.indexing, embedder=hashing)
+    assert second.new_generation and read_pointer(settings.index) == second.generation
+    entries, lost = stored_texts_find_themselves(settings)
+    assert entries == second.vectors == first.vectors + 1 and lost == 0
+    # A curated chunk is still dense search's first hit for its own text.
+    live = LiveIndex(settings.indexing)
+    try:
+        with live.use() as snapshot:
+            text = "Council meets every year between Plenipotentiary Conferences."
+            hits = HybridRetriever(settings=settings.retrieval, embedder=hashing).search(
+                snapshot, text, k=10, mode="dense", expand=False)
+            assert hits[0].source == "notes.txt"
+    finally:
+        live.close()
+
+
 def test_csv_with_a_huge_field_is_one_skip(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, {"data/big-field.csv": csv_long_field()})
     report = update(settings.indexing, embedder=HashingEmbedder())
@@ -341,6 +428,114 @@ def test_a_writer_that_waited_builds_on_the_generation_made_meanwhile(tmp_path: 
     assert probe.other.new_generation and not report.new_generation
     assert report.generation == probe.other.generation == read_pointer(settings.index)
     assert indexed_sources(settings, report) == TINY | {"new.md", "other.md"}
+
+
+def lock_is_free(index_dir: Path) -> bool:
+    with open(index_dir / ".lock", "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        return True
+
+
+class LockWatchingEmbedder(HashingEmbedder):
+    """Records, at each batch it embeds, whether the writer's lock is free."""
+
+    def __init__(self, index_dir: Path) -> None:
+        super().__init__()
+        self.index_dir, self.free = index_dir, []
+
+    def embed_documents(self, texts: Any, progress: Any = None) -> Any:
+        self.free.append(lock_is_free(self.index_dir))
+        return super().embed_documents(texts, progress)
+
+
+def test_files_are_embedded_before_the_writer_lock_is_taken(tmp_path: Path) -> None:
+    """2,862 chunks embedded under the lock held every other writer for 6 minutes."""
+    settings = settings_for(tmp_path, {})
+    update(settings.indexing, embedder=HashingEmbedder())
+    (settings.corpus / "new.md").write_text("# New\n\n" + "A new paragraph. " * 400)
+    embedder = LockWatchingEmbedder(settings.index)
+    report = update(settings.indexing, embedder=embedder)
+    assert report.new_generation and report.embedded > 0
+    assert embedder.free and all(embedder.free)
+
+
+def test_a_run_embeds_at_most_its_limit_and_the_next_continues(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, {}, max_embed_chunks=4)
+    first = update(settings.indexing, embedder=HashingEmbedder())
+    for n in range(5):
+        (settings.corpus / f"new-{n}.md").write_text(
+            "\n\n".join(f"# Part {n}.{i}\n\nParagraph {i} of note {n}." for i in range(3)))
+    # A changed file over the limit too (two chunks): it keeps its old version meanwhile.
+    (settings.corpus / "notes.txt").write_text("\n\n".join(
+        f"Council meets twice a year now, paragraph {i}. " + "Filler words here. " * 60
+        for i in range(2)))
+    runs, logs = [], []
+
+    class Logs(_LockProbe):
+        def log(self, message: str) -> None:
+            logs.append(message)
+
+    while not runs or runs[-1].deferred:
+        runs.append(update(settings.indexing, embedder=HashingEmbedder(),
+                           progress=Logs(settings.index)))
+        assert len(runs) < 10
+        rows = read_chunks(settings.index / runs[-1].generation)
+        if runs[-1].deferred:
+            # What is left waits in its old version (notes.txt) or not at all (new files).
+            assert runs[-1].embedded <= 4 or runs[-1].added + runs[-1].updated == 1
+            assert not {r["source"] for r in rows} & set(runs[-1].deferred) - {"notes.txt"}
+            assert "notes.txt" not in runs[-1].deferred or any(
+                r["text"].startswith("Council meets every year") for r in rows)
+    assert "notes.txt" in runs[0].deferred
+    assert len(runs) >= 3 and first.generation != runs[-1].generation
+    assert any("left for the next run" in m for m in logs)
+    assert any("continuing the previous run" in m for m in logs)
+    assert indexed_sources(settings, runs[-1]) == TINY | {f"new-{n}.md" for n in range(5)}
+    assert status(settings.indexing)["up_to_date"]
+
+
+def test_two_writers_never_parse_one_file_at_once(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile file (46 s, 1.5 GB to parse) was parsed by two writers in parallel."""
+    import threading
+
+    from brief_bot.corpus.sandbox import ParserProcess
+
+    settings = settings_for(tmp_path, {"0-slow.txt": "Slow to parse.\n"})
+    real_parse, parsing, calls, overlaps = ParserProcess.parse, set(), [], []
+    guard = threading.Lock()
+
+    def parse(self: ParserProcess, name: str, data: bytes) -> Any:
+        with guard:
+            overlaps.append(name in parsing)
+            parsing.add(name)
+            calls.append(name)
+        try:
+            if name == "0-slow.txt":
+                time.sleep(2.0)
+                raise SkipFile("took too long (made up)")
+            return real_parse(self, name, data)
+        finally:
+            with guard:
+                parsing.discard(name)
+
+    monkeypatch.setattr(ParserProcess, "parse", parse)
+    reports: list[Any] = []
+    writers = [threading.Thread(target=lambda: reports.append(
+        update(settings.indexing, embedder=HashingEmbedder()))) for _ in range(2)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(120)
+    assert len(reports) == 2 and not any(overlaps), calls
+    # The writer that waited took the other's reason instead of parsing it again.
+    assert calls.count("0-slow.txt") == 1
+    assert all(reasons(r)["0-slow.txt"] == "took too long (made up)" for r in reports)
+    assert indexed_sources(settings, reports[-1]) == TINY
 
 
 def _raise_disk_full(*args: Any, **kwargs: Any) -> None:
@@ -609,6 +804,53 @@ def test_malformed_signed_requests_get_400_not_500(relay: InProcessRelay) -> Non
         == 400
     assert relay.post(b"\xff\xfe\x00", content_type="application/x-www-form-urlencoded") == 400
     time.sleep(0.3)
+    assert relay.bot.asked == []
+
+
+FORM = "application/x-www-form-urlencoded"
+ODD_REQUESTS: dict[str, dict[str, Any]] = {
+    # Headers that do not parse: slack_sdk's check raised OverflowError (a 500) on the first.
+    "unsigned, a 400-digit timestamp": {"raw": "{}", "timestamp": "9" * 400,
+                                        "signature": "v0=" + "0" * 64},
+    "signed, a 400-digit timestamp": {"raw": "{}", "timestamp": "9" * 400},
+    "a signature that is not hex": {"raw": "{}", "signature": "v0=é" + "0" * 63},
+    # Signed bodies slack_bolt cannot take apart: each was a 500 and a traceback.
+    "an array nested 100,000 deep": {"raw": "[" * 100_000 + "]" * 100_000},
+    "an object nested 50,000 deep": {"raw": '{"a":' * 50_000 + "1" + "}" * 50_000},
+    "an event that is a string": {"raw": json.dumps({"type": "event_callback",
+                                                     "event_id": "Ev1", "event": "x"})},
+    "an event that is a list": {"raw": json.dumps({"type": "event_callback",
+                                                   "event_id": "Ev2", "event": [1]})},
+    "an event type that is a number": {"raw": json.dumps(
+        {"type": "event_callback", "event_id": "Ev3", "event": {"type": 5, "channel": []}})},
+    "authorizations that are a string": {"raw": json.dumps(
+        {"type": "event_callback", "event_id": "Ev4", "authorizations": "x",
+         "event": {"type": "message"}})},
+    "actions that are a string": {"raw": "payload=" + json.dumps(
+        {"type": "block_actions", "actions": "x", "trigger_id": "t1"}), "content_type": FORM},
+    "an action id that is a list": {"raw": "payload=" + json.dumps(
+        {"type": "block_suggestion", "action_id": [1]}), "content_type": FORM},
+    "a view that is a string": {"raw": "payload=" + json.dumps(
+        {"type": "view_submission", "view": "x", "trigger_id": "t2"}), "content_type": FORM},
+    "a payload nested 50,000 deep": {"raw": "payload=" + "[" * 50_000 + "]" * 50_000,
+                                     "content_type": FORM},
+}
+
+
+@pytest.mark.parametrize("case", sorted(ODD_REQUESTS))
+def test_headers_and_bodies_that_do_not_parse_get_400_and_one_line(
+        relay: InProcessRelay, caplog: pytest.LogCaptureFixture, case: str) -> None:
+    """Never a 500: the gate refuses them with one line that does not quote the body."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    assert relay.post(**ODD_REQUESTS[case]) == 400
+    lines = [r for r in caplog.records if r.name.startswith(("brief_bot", "slack_bolt"))
+             and r.levelno >= logging.WARNING]
+    assert len(lines) == 1 and "refused" in lines[0].getMessage(), \
+        [r.getMessage()[:200] for r in lines]
+    assert len(lines[0].getMessage()) < 200 and not lines[0].exc_info
+    time.sleep(0.2)
     assert relay.bot.asked == []
 
 

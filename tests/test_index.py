@@ -176,11 +176,11 @@ def test_failed_build_leaves_previous_generation_serving(tiny_settings: Settings
 
 def test_copied_store_that_fails_its_check_is_written_afresh(
         tiny_settings: Settings, hashing: HashingEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
-    import brief_bot.index.writer as index_stage
+    import brief_bot.index.vectors as vectors
 
     first = update(tiny_settings.indexing, embedder=hashing)
     (tiny_settings.corpus / "new.md").write_text("# New\n\nSomething new to embed.\n")
-    real_verify, calls = index_stage._verify, []
+    real_verify, calls = vectors.verify, []
 
     def flaky_verify(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
@@ -188,7 +188,7 @@ def test_copied_store_that_fails_its_check_is_written_afresh(
             raise IndexStateError("vector store failed its read-back check")
         return real_verify(*args, **kwargs)
 
-    monkeypatch.setattr(index_stage, "_verify", flaky_verify)
+    monkeypatch.setattr(vectors, "verify", flaky_verify)
     second = update(tiny_settings.indexing, embedder=hashing)
     assert len(calls) == 2 and second.generation != first.generation
     assert read_pointer(tiny_settings.index) == second.generation
@@ -265,6 +265,86 @@ def test_filters_reach_dense_and_keyword_search(tiny_settings: Settings,
         retriever.search(snapshot, anything, k=5, filters={"forum": "WCIT-99"})
     with pytest.raises(FilterError, match="unknown filter"):
         retriever.search(snapshot, ask_of(snapshot, "x"), k=5, filters={"colour": "red"})
+
+
+SHARED_BODY = "# Shared note\n\nThe shared paragraph on spectrum coordination and orbits.\n"
+
+
+def _shared(meta: str) -> str:
+    return f"---\ntitle: Shared note\n{meta}\n---\n{SHARED_BODY}"
+
+
+def test_filters_when_one_vector_stands_for_several_places(tiny_settings: Settings,
+                                                           hashing: HashingEmbedder) -> None:
+    """Two files share a chunk's text, not its metadata: one vector, two rows. Each filter
+    finds exactly the rows it matches, by dense and by keyword search alike."""
+    corpus = tiny_settings.corpus
+    (corpus / "a.md").write_text(_shared("doc_type: briefing\nstatus: agreed\nforum: [PP-14]"
+                                         "\naudience: public"))
+    (corpus / "b.md").write_text(_shared("doc_type: messages\nstatus: draft\n"
+                                         "forum: [WCIT-12]\naudience: internal"))
+    report = update(tiny_settings.indexing, embedder=hashing)
+    assert report.vectors == report.chunks - 1
+    live = LiveIndex(tiny_settings.indexing)
+    retriever = HybridRetriever(settings=tiny_settings.retrieval, embedder=hashing)
+    question = "shared paragraph on spectrum coordination and orbits"
+    cases = [({}, {"a.md", "b.md"}, set()),
+             ({"status": "agreed"}, {"a.md"}, {"b.md"}),
+             ({"forum": "WCIT-12"}, {"b.md"}, {"a.md"}),
+             ({"audience": "internal"}, {"b.md"}, {"a.md"}),
+             ({"source": "b.md"}, {"b.md"}, {"a.md"}),
+             # Each place matches one of the two, neither both: the entry matches `where`
+             # (it holds both values), and the row mask takes both rows out.
+             ({"doc_type": "messages", "status": "agreed"}, {"strategy/messages.md"},
+              {"a.md", "b.md"})]
+    with live.use() as snapshot:
+        for filters, wanted, unwanted in cases:
+            for mode in ("dense", "keyword", "hybrid"):
+                found = {h.source for h in retriever.search(snapshot, question, k=5, mode=mode,
+                                                            filters=filters)}
+                # (messages.md shares no word with the question: keyword search finds nothing.)
+                expected = wanted if mode != "keyword" or unwanted != {"a.md", "b.md"} else set()
+                assert expected <= found and not found & unwanted, (filters, mode, found)
+        key = snapshot.vector_of(snapshot.row_of[next(
+            r["id"] for r in snapshot.rows if r["source"] == "a.md")])
+        vector = snapshot.store.embeddings([key])[key]
+        for where in ({"status:agreed": True}, {"status:draft": True}):
+            assert key in {i for i, _ in snapshot.store.query(vector, 5, where)}
+    # a.md deleted: the shared entry no longer answers for its values (the copied store's
+    # entry was rewritten with its remaining place's).
+    (corpus / "a.md").unlink()
+    update(tiny_settings.indexing, embedder=hashing)
+    with live.use() as snapshot:
+        assert key in snapshot.rows_of_vector and snapshot.store.count() == report.vectors
+        assert key not in {i for i, _ in snapshot.store.query(vector, 5, {"status:agreed": True})}
+        found = {h.source for h in retriever.search(snapshot, question, k=5, mode="dense",
+                                                    filters={"status": "draft"})}
+        assert "b.md" in found
+    live.close()
+
+
+def test_read_back_check_reads_what_was_written(tmp_path: Path) -> None:
+    """By id and by its own vector: a missing, altered or unsearchable entry fails it."""
+    from brief_bot.index.store import ChromaStore, local_client
+    from brief_bot.index.vectors import verify
+
+    rng = np.random.default_rng(16)
+    vectors = rng.normal(size=(40, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    keys = [f"text-{i}" for i in range(40)]
+    store = ChromaStore(local_client(tmp_path / "chroma"), "brief_bot_check", create=True)
+    try:
+        store.add(keys, vectors, [{"source:a.md": True}] * 40)
+        written = dict(zip(keys, vectors, strict=True))
+        verify(store, 40, written)
+        with pytest.raises(IndexStateError, match="holds 40 entries, expected 41"):
+            verify(store, 41, written)
+        with pytest.raises(IndexStateError, match="1 of 40 new entries missing or altered"):
+            verify(store, 40, {**written, "text-7": -vectors[7]})
+        with pytest.raises(IndexStateError, match="missing or altered"):
+            verify(store, 40, {**written, "never-written": vectors[0]})
+    finally:
+        store.close()
 
 
 def test_chunks_fit_the_model_window_on_real_text(tmp_path: Path) -> None:

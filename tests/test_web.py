@@ -77,7 +77,7 @@ def test_save_upload_stays_inside_uploads(tmp_path: Path) -> None:
 def _uploaded(corpus: Path) -> dict[str, str]:
     """The documents in corpus/uploads/ (not their sidecars) and their text."""
     return {p.name: p.read_text(encoding="utf-8") for p in (corpus / "uploads").iterdir()
-            if not p.name.endswith(".meta.yaml")}
+            if p.is_file() and not p.name.endswith(".meta.yaml")}
 
 
 def test_colliding_and_cjk_only_upload_names_are_kept_apart(tmp_path: Path) -> None:
@@ -110,6 +110,43 @@ def test_an_upload_never_replaces_another_unless_asked(tmp_path: Path) -> None:
     saved = save_upload(settings.web, tmp_path / "note.md", replace=True)
     assert (saved.path, saved.replaced) == ("uploads/note.md", True)
     assert _uploaded(settings.corpus) == {"note.md": "third\n", "note-2.md": "second\n"}
+
+
+def test_approved_text_is_never_overwritten_by_a_non_editor(tmp_path: Path) -> None:
+    """Issue 16: a non-editor's upload of an approved document's name replaced it (back to
+    draft, the approved text gone)."""
+    import yaml
+
+    from ui.uploads import approve, save_upload
+
+    settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "idx")
+    uploads = settings.corpus / "uploads"
+    note = tmp_path / "messages.md"
+    note.write_text("Approved text.\n")
+    save_upload(settings.web, note)
+    approve(settings.web, "uploads/messages.md", "agreed", editor="carol")
+    note.write_text("Rewritten by someone.\n")
+    saved = save_upload(settings.web, note, replace=True)  # no editor
+    assert (saved.path, saved.beside, saved.status) == ("uploads/messages-2.md",
+                                                       "uploads/messages.md", "draft")
+    assert _uploaded(settings.corpus) == {"messages.md": "Approved text.\n",
+                                          "messages-2.md": "Rewritten by someone.\n"}
+    assert yaml.safe_load((uploads / "messages.md.meta.yaml").read_text())["status"] == "agreed"
+    # The editor chooses: approved, the draft takes the approved one's place; that is kept.
+    assert approve(settings.web, "uploads/messages-2.md", "agreed", editor="carol") == \
+        "uploads/messages.md"
+    assert _uploaded(settings.corpus) == {"messages.md": "Rewritten by someone.\n"}
+    kept = sorted(p.name for p in (uploads / ".versions").iterdir())
+    assert len(kept) == 2 and kept[0].startswith("messages.") and kept[0].endswith(".md")
+    assert (uploads / ".versions" / kept[0]).read_text() == "Approved text.\n"
+    # A draft may be replaced by anyone; its old version is kept too.
+    note.write_text("A draft.\n")
+    draft = save_upload(settings.web, note, "draft.md")
+    note.write_text("A better draft.\n")
+    again = save_upload(settings.web, note, "draft.md", replace=True)
+    assert again.path == draft.path and again.replaced and again.kept.startswith(
+        "uploads/.versions/draft.")
+    assert (settings.corpus / again.kept).read_text() == "A draft.\n"
 
 
 FAKE_AGREED = """---
@@ -380,21 +417,52 @@ def test_login_settings_roles_and_throttle() -> None:
     now = [1000.0]
     throttle = LoginThrottle(max_failures=3, max_per_address=5, lockout_seconds=60,
                              clock=lambda: now[0])
+    # Counted when they come, before any password is checked: the third locks bob at once.
+    assert [throttle.attempt("bob", "10.0.0.1") for _ in range(3)] == [0, 0, 0]
+    assert throttle.attempt("bob", "10.0.0.2") == 60  # refused, from anywhere
     delays = [throttle.failed("bob", "10.0.0.1") for _ in range(2)]
-    assert delays[0] > 0 and delays[1] > delays[0] and throttle.locked("bob", "10.0.0.1") == 0
-    throttle.failed("Bob", "10.0.0.2")  # the third, from elsewhere: bob is locked everywhere
+    assert 0 < delays[0] <= delays[1]
     assert throttle.locked("bob", "10.0.0.9") == 60 and throttle.locked("alice", "10.0.0.9") == 0
-    for user in ("u1", "u2", "u3", "u4"):
-        throttle.failed(user, "10.0.0.1")
-    # Two for bob and four more from 10.0.0.1: the address is locked, for every user.
-    assert throttle.locked("alice", "10.0.0.1") == 60
+    for _ in range(2):  # made-up names count by address only: 3 + 2, the address is locked
+        assert throttle.attempt(None, "10.0.0.1") == 0
+    assert throttle.attempt("alice", "10.0.0.1") == 60
     now[0] += 61
     assert throttle.locked("bob", "10.0.0.1") == 0
-    throttle.failed("bob", "10.0.0.3")
-    throttle.failed("bob", "10.0.0.3")
-    throttle.succeeded("bob", "10.0.0.3")
-    throttle.failed("bob", "10.0.0.3")  # counted afresh after the success: not locked
+    # A success takes its attempt back: an account's owner signs in as often as they like.
+    for _ in range(10):
+        assert throttle.attempt("bob", "10.0.0.3") == 0
+        throttle.succeeded("bob", "10.0.0.3")
     assert throttle.locked("bob", "10.0.0.3") == 0
+
+
+def test_login_guard_reads_the_name_as_the_form_does() -> None:
+    """The guard and FastAPI's form (what Gradio's /login uses) read one user name, whatever
+    the body: a decoy `username=` inside a multipart part's name, repeated fields."""
+    import asyncio
+
+    from ui.auth import _form_user
+
+    scope = {"type": "http", "method": "POST", "path": "/login", "headers": []}
+
+    def user(body: bytes, content_type: str) -> str:
+        headers = [(b"content-type", content_type.encode())]
+        return asyncio.run(_form_user({**scope, "headers": headers}, body))
+
+    body, content_type = multipart({"x&username=decoy&y": "1", "username": " alice ",
+                                    "password": "guess"})
+    assert user(body, content_type) == "alice"
+    form = "application/x-www-form-urlencoded"
+    assert user(b"username=decoy&username=alice&password=x", form) == "alice"
+    assert user(b"username=alice", "text/plain") == ""
+    assert user(b"\xff\xfe garbage", content_type) == ""
+
+
+def multipart(fields: dict[str, str]) -> tuple[bytes, str]:
+    boundary = "----briefbotboundary"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+             for name, value in fields.items()]
+    return ("".join(parts) + f"--{boundary}--\r\n").encode(), \
+        f"multipart/form-data; boundary={boundary}"
 
 
 # --- the running page --------------------------------------------------------------------------
@@ -755,5 +823,60 @@ def test_login_when_auth_is_set(starter_settings: Settings,
         log = srv.log.read_text()
         assert log.count("failed sign-in") == 6 and log.count("sign-in locked") == 2
         assert "pw2" not in log and "guess" not in log  # passwords never logged
+    finally:
+        stop_server(srv)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_login_bursts_decoys_and_forwarded_addresses_get_nowhere(
+        starter_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Issue 16: 50 guesses sent at once were all checked; a decoy name in a multipart part
+    and a made-up X-Forwarded-For each got a fresh count; the log kept the decoy names."""
+    import asyncio
+
+    import httpx
+
+    base = tmp_path_factory.mktemp("web-burst")
+    corpus, index = copy_index(starter_settings, base)
+    accounts = ",".join(f"{name}:right-{name}" for name in ("alice", "bob", "dan"))
+    srv = start_server(base, corpus, index, BRIEF_BOT_AUTH=accounts,
+                       BRIEF_BOT_LOGIN_MAX_FAILURES="5",
+                       BRIEF_BOT_LOGIN_MAX_FAILURES_PER_ADDRESS="30")
+    url = f"{srv.url}login"
+
+    async def burst(user: str, guesses: int) -> list[int]:
+        async with httpx.AsyncClient(timeout=60) as client:
+            replies = await asyncio.gather(*(
+                client.post(url, data={"username": user, "password": f"guess{i}"})
+                for i in range(guesses)))
+        return [r.status_code for r in replies]
+
+    def login(user: str, password: str, **extra: object) -> int:
+        return httpx.post(url, data={"username": user, "password": password}, timeout=60,
+                          **extra).status_code  # type: ignore[arg-type]
+
+    try:
+        # 50 at once: five are checked (the limit), the rest refused unchecked.
+        codes = sorted(asyncio.run(burst("bob", 50)))
+        assert codes == [400] * 5 + [429] * 45, codes
+        assert login("bob", "right-bob") == 429
+        # A decoy name in a multipart part: counted as alice all the same.
+        for i in range(8):
+            body, content_type = multipart({f"x&username=decoy-{i}&y": "1",
+                                            "username": "alice", "password": f"guess{i}"})
+            code = httpx.post(url, content=body, headers={"content-type": content_type},
+                              timeout=60).status_code
+            assert code == (400 if i < 5 else 429), (i, code)
+        assert login("alice", "right-alice") == 429
+        # X-Forwarded-For from a proxy nobody named: the connection's address counts.
+        # 10 counted so far; 20 more made-up names from "20 addresses" reach the limit of 30.
+        for i in range(20):
+            assert login(f"nobody-{i}", "x", headers={"X-Forwarded-For": f"203.0.113.{i}"}) \
+                == 400
+        assert login("dan", "right-dan", headers={"X-Forwarded-For": "198.51.100.7"}) == 429
+        log = srv.log.read_text()
+        assert "decoy" not in log and "nobody" not in log and "guess" not in log
+        assert "203.0.113" not in log and log.count("(not an account)") >= 20
     finally:
         stop_server(srv)

@@ -28,7 +28,7 @@ from brief_bot.offline import go_offline
 
 from . import render
 from .assets import CSS, HEAD, THEME_FONTS
-from .auth import LoginGuard, LoginThrottle, parse_auth
+from .auth import LoginGuard, LoginThrottle, parse_auth, trust_forwarded_for
 from .page import Page, filter_note
 from .uploads import ALLOWED_SUFFIXES, APPROVABLE
 
@@ -306,7 +306,9 @@ def launch(settings: Settings) -> None:
         throttle = LoginThrottle(max_failures=web.login_max_failures,
                                  max_per_address=web.login_max_failures_per_address,
                                  lockout_seconds=web.login_lockout_seconds)
-        middleware.append(Middleware(LoginGuard, throttle=throttle))
+        middleware.append(Middleware(LoginGuard, throttle=throttle,
+                                     accounts=frozenset(user for user, _ in auth)))
+    trust_forwarded_for(web.forwarded_allow_ips)
     try:
         demo.launch(
             server_name=web.host, server_port=web.port, share=False, auth=auth,

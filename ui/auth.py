@@ -1,9 +1,10 @@
 """The page's login: accounts and roles from `BRIEF_BOT_AUTH`, throttling of failed sign-ins,
 and nothing but the login form for a visitor who has not signed in.
 
-Gradio checks the passwords; `LoginGuard`, an ASGI middleware in front of it, watches its
-`/login` answers (200 signed in, 400 refused) to slow down and lock out repeated failures per
-user and per address, and strips the API description Gradio embeds in the unauthenticated `/`.
+Gradio checks the passwords; `LoginGuard`, an ASGI middleware in front of it, counts each
+`/login` attempt per account and per address before Gradio checks it, takes it back when Gradio
+signs the user in (200), slows down failures and locks out past the limits, and strips the API
+description Gradio embeds in the unauthenticated `/`.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import threading
 import time
-import urllib.parse
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any, NamedTuple
@@ -73,17 +74,21 @@ def editors(accounts: list[Account] | None) -> frozenset[str]:
 
 @dataclass
 class _Record:
-    failures: int = 0
+    failures: int = 0  # attempts not known to have succeeded, those still being checked included
     last: float = 0.0
     locked_until: float = 0.0
 
 
 class LoginThrottle:
-    """Counts failed sign-ins per user name and per client address.
+    """Counts sign-in attempts per account and per client address, before their password is
+    checked: 50 guesses sent at once were all checked when failures were counted after.
 
-    After `max_failures` failures for a user (from any address), or `max_per_address` from one
-    address (for any user), further attempts are refused without checking the password until
-    `lockout_seconds` have passed, the right password included.
+    An attempt is counted when it arrives and taken back only when it succeeds. Once an
+    account has `max_failures` counted (from any address), or an address `max_per_address`
+    (for any user name), further attempts are refused without checking the password until
+    `lockout_seconds` have passed, the right password included. User names that are not
+    accounts are counted by their address only: there is nothing to guess for them, and a
+    record each would let a flood of made-up names fill memory.
     """
 
     def __init__(self, *, max_failures: int = 5, max_per_address: int = 20,
@@ -102,44 +107,76 @@ class LoginThrottle:
 
     def _get(self, kind: str, key: str, now: float) -> _Record:
         record = self._records.get((kind, key))
-        if record is None or (now - record.last > FAILURE_WINDOW_SECONDS
-                              and record.locked_until <= now):
+        expired = record is not None and (
+            0 < record.locked_until <= now
+            or (now - record.last > FAILURE_WINDOW_SECONDS and not record.locked_until))
+        if record is None or expired:
             record = self._records[(kind, key)] = _Record()
         return record
 
-    def locked(self, user: str, address: str) -> float:
-        """Seconds until this user and address may try again; 0 when they may now."""
+    def _keys(self, account: str | None, address: str) -> list[tuple[str, str, int]]:
+        keys = [("address", address, self.max_per_address)]
+        if account is not None:
+            keys.append(("account", account, self.max_failures))
+        return keys
+
+    def locked(self, account: str | None, address: str) -> float:
+        """Seconds until this account and address may try again; 0 when they may now."""
         now = self._clock()
         with self._lock:
             waits = [self._get(kind, key, now).locked_until - now
-                     for kind, key in (("user", user.lower()), ("address", address))]
+                     for kind, key, _ in self._keys(account, address)]
         return max(0.0, *waits)
 
-    def failed(self, user: str, address: str) -> float:
-        """Record a failure; returns how long to hold the answer back."""
+    def attempt(self, account: str | None, address: str) -> float:
+        """Count an attempt, before its password is checked: 0 if it may be checked, else the
+        seconds until this account or address may try again (it is not counted then)."""
         now = self._clock()
         with self._lock:
-            if len(self._records) > 100_000:  # a flood of made-up user names
-                self._records.clear()
-            worst = 0
-            for kind, key, limit in (("user", user.lower(), self.max_failures),
-                                     ("address", address, self.max_per_address)):
-                record = self._get(kind, key, now)
+            if len(self._records) > 100_000:  # a flood of addresses (behind trusted proxies)
+                self._records = {k: r for k, r in self._records.items() if r.locked_until > now}
+            records = [(kind, key, limit, self._get(kind, key, now))
+                       for kind, key, limit in self._keys(account, address)]
+            wait = max((r.locked_until - now for *_, r in records), default=0.0)
+            if wait > 0:
+                return wait
+            for kind, key, limit, record in records:
                 record.failures += 1
                 record.last = now
                 if record.failures >= limit:
                     record.locked_until = now + self.lockout_seconds
-                    record.failures = 0
-                    log.warning("sign-in locked for %.0f s: %s %r after %d failures",
-                                self.lockout_seconds, kind, key, limit)
-                worst = max(worst, record.failures)
+                    log.warning("sign-in locked for %.0f s: %s %r after %d attempts that did not "
+                                "succeed", self.lockout_seconds, kind, key, limit)
+            return 0.0
+
+    def failed(self, account: str | None, address: str) -> float:
+        """An attempt failed (it was counted when it came): how long to hold the answer back."""
+        now = self._clock()
+        with self._lock:
+            worst = max(self._get(kind, key, now).failures
+                        for kind, key, _ in self._keys(account, address))
         return min(MAX_DELAY_SECONDS, FIRST_DELAY_SECONDS * 2 ** max(0, worst - 1))
 
-    def succeeded(self, user: str, address: str) -> None:
-        """A sign-in worked: that user's failures are forgotten (the address's are not, or one
-        valid account would let its owner guess at the others without end)."""
+    def succeeded(self, account: str | None, address: str) -> None:
+        """A sign-in worked: that account's count is forgotten, and the address's takes this
+        attempt back (its failures stay, or one valid account would let its owner guess at the
+        others without end)."""
+        now = self._clock()
         with self._lock:
-            self._records.pop(("user", user.lower()), None)
+            if account is not None:
+                self._records.pop(("account", account), None)
+            record = self._get("address", address, now)
+            record.failures = max(0, record.failures - 1)
+            if record.failures < self.max_per_address:
+                record.locked_until = 0.0
+
+
+def trust_forwarded_for(proxies: Sequence[str]) -> None:
+    """Which connections' `X-Forwarded-For` uvicorn (Gradio's server) believes: those from
+    `proxies`, none if empty. Its default trusts 127.0.0.1, so any local client, or anything
+    behind a local proxy that passes the header on, could give itself a new address at each
+    attempt and reset the per-address sign-in count. Call before the server starts."""
+    os.environ["FORWARDED_ALLOW_IPS"] = ",".join(p.strip() for p in proxies if p.strip())
 
 
 _API_INFO = re.compile(rb"window\.gradio_api_info\s*=\s*.*?;\s*</script>", re.S)
@@ -171,15 +208,45 @@ def _signed_in(scope: Scope) -> bool:
     return False
 
 
+async def _form_user(scope: Scope, body: bytes) -> str:
+    """The user name as the login form's handler reads it: FastAPI's form parsing (Starlette's,
+    for both URL-encoded and multipart bodies), the last `username` field, stripped. A decoy
+    `username=` inside a multipart part's name once counted as the user name here while Gradio
+    checked another."""
+    from starlette.requests import Request
+
+    async def replay() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(dict(scope), replay).form()
+    except Exception:  # noqa: BLE001 - a body Gradio cannot read either: no user name
+        return ""
+    try:
+        value = form.get("username")
+        return value.strip() if isinstance(value, str) else ""
+    finally:
+        await form.close()
+
+
 class LoginGuard:
     """ASGI middleware in front of Gradio's app when a login is set (see the module docstring).
 
-    Pass it to Gradio with `launch(app_kwargs={"middleware": [Middleware(LoginGuard, ...)]}`.
+    Pass it to Gradio with `launch(app_kwargs={"middleware": [Middleware(LoginGuard,
+    throttle=..., accounts=...)]}`. The client address is the connection's, or the one
+    uvicorn took from `X-Forwarded-For` when the connection came from a proxy named in
+    `forwarded_allow_ips` (`ui.app.launch`); nothing else trusts that header.
     """
 
-    def __init__(self, app: ASGIApp, throttle: LoginThrottle) -> None:
+    def __init__(self, app: ASGIApp, *, throttle: LoginThrottle,
+                 accounts: frozenset[str]) -> None:
+        if not isinstance(throttle, LoginThrottle):
+            raise TypeError("throttle must be a LoginThrottle")
+        if not isinstance(accounts, frozenset) or not all(isinstance(a, str) for a in accounts):
+            raise TypeError("accounts must be a frozenset of user names")
         self.app = app
         self.throttle = throttle
+        self.accounts = accounts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -204,12 +271,15 @@ class LoginGuard:
                 return
             if not message.get("more_body"):
                 break
-        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
-        user = (form.get("username") or [""])[0].strip()
+        user = await _form_user(scope, bytes(body))
+        # Only account names are counted by name, and logged: anything else a client sends
+        # (a password typed into the name box, a made-up name) stays out of the log.
+        account = user if user in self.accounts else None
+        shown = repr(account) if account else "(not an account)"
         address = _client_address(scope)
-        wait = self.throttle.locked(user, address)
+        wait = self.throttle.attempt(account, address)  # counted before the password is checked
         if wait > 0:
-            log.warning("sign-in refused while locked: user %r from %s (%.0f s left)", user,
+            log.warning("sign-in refused while locked: user %s from %s (%.0f s left)", shown,
                         address, wait)
             await _reply(send, 429, {"detail": "Too many failed sign-ins. Try again in "
                                                f"{max(1, round(wait / 60))} min."},
@@ -233,11 +303,11 @@ class LoginGuard:
 
         await self.app(scope, replay, capture)
         if status and status[0] == 200:
-            self.throttle.succeeded(user, address)
-            log.info("signed in: %r from %s", user, address)
-        elif status and status[0] in (400, 401, 403):
-            delay = self.throttle.failed(user, address)
-            log.warning("failed sign-in: user %r from %s", user, address)
+            self.throttle.succeeded(account, address)
+            log.info("signed in: %s from %s", shown, address)
+        else:  # refused, or a body the form could not read: it stays counted
+            delay = self.throttle.failed(account, address)
+            log.warning("failed sign-in: user %s from %s", shown, address)
             await asyncio.sleep(delay)
         for message in held:
             await send(message)

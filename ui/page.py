@@ -333,8 +333,13 @@ class Page:
             log.info("upload %s by %r (%s)", item.path, _user(request) or "-",
                      item.status or "editor")
             saved.append({"path": item.path, "status": item.status})
-            if item.replaced:
-                notes.append(f"`{item.path}` replaced the earlier upload of that name.")
+            if item.beside:
+                notes.append(f"`{item.beside}` is approved, so only an editor can replace it: "
+                             f"this upload is a new draft beside it, `{item.path}`, which an "
+                             "editor can approve in its place.")
+            elif item.replaced:
+                notes.append(f"`{item.path}` replaced the earlier upload of that name (kept "
+                             f"as `{item.kept}`).")
             elif item.renamed:
                 notes.append(f"`{item.requested}` was already taken, so this one is saved as "
                              f"`{item.path}` (tick “Replace files of the same name” to "
@@ -353,11 +358,14 @@ class Page:
         if not self.is_editor(request):
             raise gr.Error("Only an editor can approve uploads (a role in BRIEF_BOT_AUTH).")
         try:
-            approve(self.web, str(path or ""), str(status or ""), editor=_user(request))
+            final = approve(self.web, str(path or ""), str(status or ""), editor=_user(request))
         except UploadRefused as exc:
             raise gr.Error(str(exc)) from None
         ticket = self.job.request()
-        state = {"saved": [{"path": path, "status": status}], "ticket": ticket,
-                 "notes": [f"`{render.safe_markdown(path)}` is now **{status}**."]}
-        return (f"`{render.safe_markdown(path)}` is now **{status}**; indexing in the "
-                "background…", gr.Timer(active=self.job.running), state)
+        where = "" if final == path else f" in place of `{render.safe_markdown(final)}` (the " \
+            "earlier version is kept in uploads/.versions/)"
+        note = f"`{render.safe_markdown(path)}` is now **{status}**{where}."
+        state = {"saved": [{"path": final, "status": status}], "ticket": ticket,
+                 "notes": [note]}
+        return (f"{note[:-1]}; indexing in the background…", gr.Timer(active=self.job.running),
+                state)

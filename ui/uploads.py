@@ -8,6 +8,11 @@ An upload is a draft whatever its front matter says: the upload handler writes a
 `NAME.meta.yaml` beside it (a sidecar overrides front matter) with `status: draft`. Only an
 editor (a role in the login settings) can give an upload another status, by uploading it or by
 approving it afterwards; the curated corpus (files put in the corpus folder by hand) keeps its own.
+
+Approved text is never overwritten by someone who may not approve it: a non-editor's upload
+that would replace an approved one becomes a new draft beside it (its sidecar names the one it
+would replace), and an editor chooses, by approving it in that one's place or not. Whatever an
+upload replaces is kept under `uploads/.versions/` (a hidden folder: never indexed).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ log = logging.getLogger("brief_bot.web")
 
 ALLOWED_SUFFIXES = (".md", ".txt", ".pdf", ".docx", ".html", ".htm", ".csv")
 UPLOAD_DIR = "uploads"
+VERSIONS_DIR = ".versions"
 # Statuses an editor may give an upload; everyone else's uploads are drafts.
 APPROVABLE = ("agreed", "draft", "superseded", "unspecified")
 # Letters and digits of any script stay (a name of CJK characters only is a fine name); anything
@@ -55,6 +61,8 @@ class SavedUpload:
     requested: str  # the safe name asked for; differs from path's name when that was taken
     replaced: bool
     status: str  # "draft", or the status an editor gave it ("" = the document's own)
+    beside: str = ""  # the approved upload this draft would replace, if an editor approves it
+    kept: str = ""  # where the version it replaced is kept
 
     @property
     def renamed(self) -> bool:
@@ -112,13 +120,45 @@ def _write_atomic(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def write_sidecar(path: Path, status: str, by: str) -> None:
-    """The upload's metadata sidecar; it overrides the document's front matter."""
+def write_sidecar(path: Path, status: str, by: str, beside: str = "") -> None:
+    """The upload's metadata sidecar; it overrides the document's front matter. `beside`: the
+    approved upload this draft would replace (`approve` puts it there)."""
     how = f"approved by {by}" if status != "draft" else "uploaded; drafts until an editor " \
                                                        "approves them"
     note = f"# Written by the brief-bot upload page ({how}, {_now()}).\n"
-    body = yaml.safe_dump({"status": status}, allow_unicode=True, sort_keys=False)
+    fields: dict[str, str] = {"status": status}
+    if beside:
+        fields["replaces"] = beside
+    body = yaml.safe_dump(fields, allow_unicode=True, sort_keys=False)
     _write_atomic(sidecar_path(path), (note + body).encode("utf-8"))
+
+
+def _sidecar_fields(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(sidecar_path(path).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def is_approved(path: Path) -> bool:
+    """An upload an editor made (no sidecar: its own status stands) or approved."""
+    if not sidecar_path(path).exists():
+        return True
+    return str(_sidecar_fields(path).get("status", "draft")).lower() != "draft"
+
+
+def keep_version(path: Path) -> str:
+    """Copy an upload (and its sidecar) into uploads/.versions/ before it is replaced; returns
+    the kept copy's path relative to the uploads folder."""
+    folder = path.parent / VERSIONS_DIR
+    folder.mkdir(exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+    kept = folder / _trim(f"{path.stem}.{stamp}", path.suffix)
+    shutil.copy2(path, kept)
+    if sidecar_path(path).exists():
+        shutil.copy2(sidecar_path(path), sidecar_path(kept))
+    return f"{VERSIONS_DIR}/{kept.name}"
 
 
 def save_upload(settings: WebSettings, temp_path: str | os.PathLike[str],
@@ -126,10 +166,12 @@ def save_upload(settings: WebSettings, temp_path: str | os.PathLike[str],
                 editor: str | None = None) -> SavedUpload:
     """Copy an uploaded temp file into corpus/uploads/ under a unique safe name.
 
-    A name already taken gets `-2`, `-3`, ... unless `replace` is set. The upload is a draft
-    (a sidecar says so) unless `editor` names the editor who uploaded it, in which case the
-    document's own front matter decides. Raises UploadRefused for a bad name or type, a file
-    over `upload_max_mb`, or a name that would land anywhere but directly inside uploads/.
+    A name already taken gets `-2`, `-3`, ... unless `replace` is set; the replaced version is
+    kept in uploads/.versions/. Only an editor replaces an approved upload: anyone else's
+    becomes a new draft beside it. The upload is a draft (a sidecar says so) unless `editor`
+    names the editor who uploaded it, in which case the document's own front matter decides.
+    Raises UploadRefused for a bad name or type, a file over `upload_max_mb`, or a name that
+    would land anywhere but directly inside uploads/.
     """
     src = Path(temp_path)
     name = safe_name(original_name or src.name)
@@ -146,27 +188,37 @@ def save_upload(settings: WebSettings, temp_path: str | os.PathLike[str],
     folder = (settings.corpus / UPLOAD_DIR).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     with _SAVE_LOCK:  # two uploads of one name at once must not both pick the same free name
-        final = name if replace else _free_name(folder, name)
+        taken = folder / name
+        beside = name if (replace and not editor and taken.is_file()
+                          and is_approved(taken)) else ""
+        final = name if replace and not beside else _free_name(folder, name)
         dest = (folder / final).resolve()
         if dest.parent != folder:
             raise UploadRefused(f"{name}: unsafe file name")
         if dest.is_symlink() or (dest.exists() and not dest.is_file()):
             raise UploadRefused(f"{name}: a non-file of that name is in the way")
         replaced = dest.exists()
+        kept = keep_version(dest) if replaced else ""
         # The sidecar goes first: an index run that starts in between must never see the
         # document without it (and take its front matter's "agreed" at face value).
         if editor:
             sidecar_path(dest).unlink(missing_ok=True)
         else:
-            write_sidecar(dest, "draft", "")
-        tmp = folder / f".{final}.{os.getpid()}.{threading.get_ident()}.part"
-        try:
-            shutil.copyfile(src, tmp)
-            os.replace(tmp, dest)
-        finally:
-            tmp.unlink(missing_ok=True)
+            write_sidecar(dest, "draft", "", beside=beside)
+        _copy_in(src, dest)
     return SavedUpload(path=f"{UPLOAD_DIR}/{final}", requested=name, replaced=replaced,
-                       status="" if editor else "draft")
+                       status="" if editor else "draft",
+                       beside=f"{UPLOAD_DIR}/{beside}" if beside else "",
+                       kept=f"{UPLOAD_DIR}/{kept}" if kept else "")
+
+
+def _copy_in(src: Path, dest: Path) -> None:
+    tmp = dest.parent / f".{dest.name}.{os.getpid()}.{threading.get_ident()}.part"
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def list_uploads(settings: WebSettings) -> list[str]:
@@ -180,7 +232,9 @@ def list_uploads(settings: WebSettings) -> list[str]:
 
 
 def approve(settings: WebSettings, path: str, status: str, *, editor: str) -> str:
-    """An editor gives an upload its status (agreed, superseded, ...); returns its path."""
+    """An editor gives an upload its status (agreed, superseded, ...); returns its path. A
+    draft made beside an approved upload (a non-editor's replacement) takes that one's place
+    once approved, the approved version kept in uploads/.versions/."""
     if not editor:
         raise UploadRefused("only an editor can approve uploads")
     status = str(status or "").strip().lower()
@@ -188,9 +242,23 @@ def approve(settings: WebSettings, path: str, status: str, *, editor: str) -> st
         raise UploadRefused(f"unknown status {status!r}; use one of {', '.join(APPROVABLE)}")
     if path not in list_uploads(settings):
         raise UploadRefused(f"{path}: no such upload")
-    write_sidecar(settings.corpus / path, status, editor)
-    log.info("upload %s given status %s by editor %s", path, status, editor)
-    return path
+    source = settings.corpus / path
+    with _SAVE_LOCK:
+        target = str(_sidecar_fields(source).get("replaces") or "")
+        place = source.parent / Path(target).name if target else source
+        if status == "draft" or place == source or not place.is_file():
+            write_sidecar(source, status, editor)
+            log.info("upload %s given status %s by editor %s", path, status, editor)
+            return path
+        kept = keep_version(place)
+        write_sidecar(place, status, editor)
+        _copy_in(source, place)
+        source.unlink()  # before its sidecar: never a moment without "draft" on it
+        sidecar_path(source).unlink(missing_ok=True)
+    final = f"{UPLOAD_DIR}/{place.name}"
+    log.info("upload %s given status %s by editor %s in place of %s (kept as %s)", path,
+             status, editor, final, kept)
+    return final
 
 
 _SAVE_LOCK = threading.Lock()
@@ -270,7 +338,9 @@ class IndexJob:
                     log.exception("after-update hook failed")
             with self._lock:
                 self.state = state
-                if self._again:
+                # A run that left files for the next one (its embedding limit) is followed by
+                # that next one: an upload is never left waiting for a cron job.
+                if self._again or state.get("report", {}).get("deferred"):
                     self._again = False
                     continue
                 self._active = False

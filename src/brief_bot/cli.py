@@ -112,6 +112,10 @@ def index(
         typer.echo(f"skipped {skip['source']}: {skip['reason']}", err=True)
     for warning in report.warnings:
         typer.echo(f"warning {warning['source']}: {warning['warning']}", err=True)
+    if report.deferred:
+        typer.echo(f"left for the next run: {len(report.deferred)} files (a run embeds at most "
+                   f"{settings.indexing.max_embed_chunks:,} chunks, BRIEF_BOT_MAX_EMBED_CHUNKS); "
+                   "run `brief-bot index` again to continue", err=True)
     if as_json:
         _print_json(report.to_dict())
         return

@@ -54,6 +54,7 @@ class IndexSettings:
     chroma_url: str | None
     max_file_mb: float
     max_file_chunks: int
+    max_embed_chunks: int
     parse_timeout: float
     parse_memory_mb: int
     chunk_tokens: int
@@ -116,6 +117,7 @@ class WebSettings:
     login_max_failures: int
     login_max_failures_per_address: int
     login_lockout_seconds: float
+    forwarded_allow_ips: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,10 @@ class Settings(BaseSettings):
     max_file_chunks: int = Field(
         3000, ge=1, description="A file that splits into more chunks than this (about 450,000 "
         "words) is skipped: no briefing is that long, and embedding it would take minutes.")
+    max_embed_chunks: int = Field(
+        20_000, ge=1, description="Distinct chunk texts one `brief-bot index` run embeds at most "
+        "(about 10 minutes on two cores); files past that are left for the next run, which says "
+        "it is continuing.")
     parse_timeout: float = Field(
         120.0, gt=0, description="Seconds one file may take to parse (in a child process) "
         "before it is skipped.")
@@ -249,6 +255,10 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(20, ge=1, description="Failed sign-ins from "
                                                 "one address (any user) before it is locked out.")
     login_lockout_seconds: float = Field(900.0, ge=0, description="How long a lockout lasts.")
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Addresses (or networks, `10.0.0.0/8`) of the reverse "
+        "proxies whose X-Forwarded-For names the client; none by default, so a client cannot "
+        "name itself another address to get past the sign-in limits.")
 
     # --- Slack ----------------------------------------------------------------------------
     slack_api_url: str = "https://slack.com/api/"
@@ -260,7 +270,8 @@ class Settings(BaseSettings):
     )
     slack_rate_per_minute: int = Field(6, ge=1)
 
-    @field_validator("slack_allowed_channels", "slack_internal_channels", mode="before")
+    @field_validator("slack_allowed_channels", "slack_internal_channels",
+                     "forwarded_allow_ips", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

@@ -18,7 +18,9 @@ from .parsed import DEFAULT_LIMITS, Limits, Parsed, SkipFile
 
 # Bump when parsing or splitting changes what chunks look like: indexes built before rebuild.
 # 4: DOCX text read from the XML (tabs and breaks as python-docx gave them), HTML in one pass.
-CHUNKER_VERSION = 4
+# 5: runs without spaces cut at the model's window; HTML tags in Markdown prose kept as text;
+#    DOCX content controls read.
+CHUNKER_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,43 @@ def _splitter(chunk_size: int, overlap: int, length: Callable[[str], int]) -> An
     )
 
 
+# A generous bound on characters per word-piece: past it, a text cannot fit the chunk limit,
+# and is refused before the splitter spends minutes measuring it. A run without spaces longer
+# than this many characters a word-piece is cut too, even where the model reads none of it (a
+# URL): the chunk is also what a page shows.
+_CHARS_PER_TOKEN = 12
+_SPACE = re.compile(r"\s")
+_LONG_RUN_CHARS = 100
+
+
+def _bounded(piece: str, chunk_size: int, measured: Callable[[str], int]) -> list[str]:
+    """`piece` in parts that each fit the model's window. The splitter cuts only at spaces, so
+    a run without any (encoded data, a 6.5 MB "word") comes out whole: it is cut here, into
+    equal parts, until each fits."""
+    max_run = chunk_size * _CHARS_PER_TOKEN
+    todo, out = [piece], []
+    while todo:
+        part = todo.pop()
+        tokens = measured(part)
+        longest = max((len(run) for run in part.split()), default=0)
+        if tokens <= chunk_size and longest <= max_run:
+            out.append(part)
+            continue
+        parts = max(2, -(-tokens // chunk_size), -(-len(part) // max_run))
+        step = -(-len(part) // parts)
+        todo.extend(reversed([part[at : at + step] for at in range(0, len(part), step)]))
+    return out
+
+
+def _runs_warning(chunks: tuple[Chunk, ...]) -> list[str]:
+    """A file whose chunks are mostly runs without spaces is data, not prose: say so."""
+    runs = sum(1 for c in chunks if len(c.text) >= _LONG_RUN_CHARS and not _SPACE.search(c.text))
+    if runs * 2 <= len(chunks):
+        return []
+    return [f"{runs:,} of its {len(chunks):,} chunks are runs of characters without spaces "
+            "(encoded data or a pasted blob, not prose?), cut at the model's window"]
+
+
 def split_parsed(parsed: Parsed, source: str, meta: DocMeta, *, chunk_size: int,
                  overlap: int, length: Callable[[str], int] = count_words) -> tuple[Chunk, ...]:
     """Cut sections into chunks of at most `chunk_size` as measured by `length`.
@@ -127,7 +166,8 @@ def split_parsed(parsed: Parsed, source: str, meta: DocMeta, *, chunk_size: int,
         # A section that fits is one chunk: what the splitter would return, without measuring
         # each of its paragraphs, sentences and clauses first.
         fits = measured(section.text) <= chunk_size
-        for piece in [section.text] if fits else splitter.split_text(section.text):
+        pieces = [section.text] if fits else splitter.split_text(section.text)
+        for piece in (part for whole in pieces for part in _bounded(whole, chunk_size, measured)):
             text = piece.strip()
             if not re.search(r"\w", text):
                 continue
@@ -141,9 +181,6 @@ def split_parsed(parsed: Parsed, source: str, meta: DocMeta, *, chunk_size: int,
     return tuple(chunks)
 
 
-# A generous bound on characters per word-piece: past it, a text cannot fit the chunk limit,
-# and is refused before the splitter spends minutes measuring it.
-_CHARS_PER_TOKEN = 12
 
 
 def document_from(parsed: Parsed, path: Path, source: str, *, chunk_size: int = 150,
@@ -158,6 +195,7 @@ def document_from(parsed: Parsed, path: Path, source: str, *, chunk_size: int = 
     meta, warnings = read_metadata(parsed, path, source)
     chunks = split_parsed(parsed, source, meta, chunk_size=chunk_size, overlap=overlap,
                           length=length)
+    warnings = [*parsed.warnings, *warnings, *_runs_warning(chunks)]
     if not chunks:
         raise SkipFile("no text to index (empty after parsing)")
     if max_chunks is not None and len(chunks) > max_chunks:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
+from typing import Any
 
 from .markup import sections_from_markdown
 from .parsed import DEFAULT_LIMITS, Limits, Parsed, Section, SkipFile, normalise_newlines
@@ -45,14 +47,22 @@ def load_pdf(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Parsed:
         raise SkipFile(f"corrupt PDF ({type(exc).__name__}: {str(exc)[:80]})") from None
     except Exception as exc:  # noqa: BLE001 - a damaged PDF can fail anywhere inside pypdf
         raise SkipFile(f"corrupt PDF ({type(exc).__name__})") from None
-    sections = []
+    sections, blank = [], []
     for number, raw in enumerate(pages, start=1):
         text = rejoin_hyphenation(normalise_newlines(raw)).strip()
         if text:
             sections.append(Section((), text, page=number))
+        else:
+            blank.append(number)
     if not sections:
         raise SkipFile("PDF has no extractable text (empty or scanned)")
-    return Parsed(tuple(sections), title=meta_title.strip() if meta_title else None)
+    warnings = []
+    if blank:
+        shown = ", ".join(map(str, blank[:10])) + (" ..." if len(blank) > 10 else "")
+        warnings.append(f"no text could be read on {len(blank)} of {len(pages)} pages "
+                        f"(page {shown}: blank, scanned or images?)")
+    return Parsed(tuple(sections), title=meta_title.strip() if meta_title else None,
+                  warnings=tuple(warnings))
 
 
 # --- DOCX ---------------------------------------------------------------------------------
@@ -110,18 +120,60 @@ def load_docx(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Parsed:
     except Exception as exc:  # noqa: BLE001 - python-docx raises many types on damage
         raise SkipFile(f"corrupt DOCX ({type(exc).__name__})") from None
     lines: list[str] = []
-    for block in document.element.body.iterchildren():
-        tag = block.tag.rsplit("}", 1)[-1]
-        if tag == "p":
+    for block in _docx_blocks(document.element.body):
+        if block.tag == f"{_W}p":
             text = _docx_paragraph_text(block).strip()
             if not text:
                 continue
             level = _docx_heading_level(styles.get(block.style or "", ""))
             lines.append(f"\n{'#' * level} {text}\n" if level else text + "\n")
-        elif tag == "tbl":
+        else:
             lines.extend(_docx_table_lines(Table(block, document)))
+    notes, warnings = _docx_other_parts(document)
+    if notes:
+        lines.extend(["\n# Notes\n", *notes])
     title = (document.core_properties.title or "").strip() or None
-    return Parsed(tuple(sections_from_markdown("\n".join(lines))), title=title)
+    return Parsed(tuple(sections_from_markdown("\n".join(lines))), title=title,
+                  warnings=tuple(warnings))
+
+
+# Body-level wrappers whose children are paragraphs and tables like the body's own: content
+# controls (a cover page, a table of contents, a form) and custom XML. Read through, not past.
+_WRAPPERS = {f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml"}
+
+
+def _docx_blocks(body: object) -> Iterator[Any]:
+    """The paragraphs and tables of the body, in order, also inside wrappers."""
+    stack = list(reversed(list(body.iterchildren())))  # type: ignore[attr-defined]
+    while stack:
+        block = stack.pop()
+        if block.tag in (f"{_W}p", f"{_W}tbl"):
+            yield block
+        elif block.tag in _WRAPPERS:
+            stack.extend(reversed(list(block.iterchildren())))
+
+
+def _docx_other_parts(document: Any) -> tuple[list[str], list[str]]:
+    """Footnotes and endnotes as lines (text of the document), and a warning naming what is
+    left out: the page headers and footers (furniture, mostly) if they hold words."""
+    from docx.oxml import parse_xml
+
+    notes: list[str] = []
+    furniture = 0
+    for part in document.part.package.iter_parts():
+        name = str(part.partname).rsplit("/", 1)[-1]
+        if name in ("footnotes.xml", "endnotes.xml"):
+            for note in parse_xml(part.blob).iterchildren():
+                if note.get(f"{_W}type") in (None, "normal"):
+                    text = " ".join(_docx_paragraph_text(p).strip()
+                                    for p in note.iter(f"{_W}p")).strip()
+                    if text:
+                        notes.append(text + "\n")
+        elif re.fullmatch(r"(header|footer)\d*\.xml", name):
+            root = parse_xml(part.blob)
+            furniture += sum(len(_docx_paragraph_text(p).split()) for p in root.iter(f"{_W}p"))
+    warnings = [f"left out the page headers and footers ({furniture} words)"] if furniture else []
+    return notes, warnings
 
 
 def _docx_heading_level(style: str) -> int:

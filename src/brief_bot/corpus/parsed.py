@@ -41,6 +41,8 @@ class Parsed:
     sections: tuple[Section, ...]
     title: str | None = None
     front_matter: str | None = None  # raw YAML, parsed by the corpus stage
+    # What the loader left out of the file or could not read, one line each, naming where.
+    warnings: tuple[str, ...] = ()
 
 
 # --- text decoding ------------------------------------------------------------------------
@@ -64,9 +66,10 @@ def decode_text(data: bytes) -> str:
         if data.startswith(bom):
             return normalise_newlines(data.decode(encoding))
     if b"\x00" in data[:8192]:
-        text = _utf16_without_bom(data)
+        text = _utf16_without_bom(data) or _wide_unicode(data)
         if text is None:
-            raise SkipFile("binary content (NUL bytes) behind a text extension")
+            raise SkipFile("binary content (NUL bytes, and not text in UTF-16 or UTF-32) behind "
+                           "a text extension")
         data = text.encode("utf-8")
     try:
         text = data.decode("utf-8")
@@ -111,6 +114,22 @@ def _utf16_without_bom(data: bytes) -> str | None:
         text = data.decode(encoding)
     except UnicodeDecodeError:
         return None
+    return None if "\x00" in text else text
+
+
+_WIDE = ["utf_16_le", "utf_16_be", "utf_32_le", "utf_32_be"]
+
+
+def _wide_unicode(data: bytes) -> str | None:
+    """UTF-16 or UTF-32 without a byte-order mark whose NUL bytes are not all on one side:
+    Chinese, Japanese or Korean text has none in most characters, only in its spaces, digits
+    and line breaks. charset-normalizer tells it from binary data (which fits none cleanly)."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=_WIDE).best()
+    if best is None or best.chaos > 0.1:
+        return None
+    text = str(best)
     return None if "\x00" in text else text
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -135,6 +136,65 @@ def writer_lock(index_dir: Path, progress: _Logs) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def wait_for_writer(index_dir: Path) -> None:
+    """Return once no writer holds the lock (at once if none does). A writer holding it is
+    about to switch generations: embedding before it has would embed again what it is
+    writing, and slow its write down."""
+    with open(index_dir / ".lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_SH)
+        fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# Where writers claim the files they parse: a few lock files, each file's name hashed to one.
+CLAIMS = ".parsing"
+CLAIM_SLOTS = 64
+SKIP_NOTES = "skips.jsonl"
+
+
+@contextlib.contextmanager
+def parse_claim(index_dir: Path, source: str) -> Iterator[bool]:
+    """Held while this writer parses `source`: another writer that wants to parse it waits
+    (two writers parsing one hostile file at once cost its time and memory twice over: 46 s
+    and 1.5 GB each). Yields whether it had to wait. Names hash to `CLAIM_SLOTS` lock files,
+    which stay (removing a lock file while another writer opens it is a race): two files that
+    share one are parsed one after the other, never at once."""
+    folder = index_dir / CLAIMS
+    folder.mkdir(parents=True, exist_ok=True)
+    slot = int(hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()[:8], 16)
+    with open(folder / f"{slot % CLAIM_SLOTS:02d}.lock", "a") as fh:
+        waited = False
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            waited = True
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield waited
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def note_skip(index_dir: Path, source: str, digest: str, reason: str) -> None:
+    """Tell writers waiting for this file why it was skipped, so they need not parse it."""
+    line = json.dumps({"source": source, "sha256": digest, "reason": reason}) + "\n"
+    with contextlib.suppress(OSError), open(index_dir / CLAIMS / SKIP_NOTES, "a") as fh:
+        fh.write(line)  # one short append: whole, whatever else writes
+
+
+def noted_skip(index_dir: Path, source: str, digest: str) -> str | None:
+    """Why another writer skipped this very file (same content), if it did."""
+    try:
+        lines = (index_dir / CLAIMS / SKIP_NOTES).read_text("utf-8").splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        with contextlib.suppress(ValueError, TypeError, KeyError):
+            note = json.loads(line)
+            if note["source"] == source and note["sha256"] == digest:
+                return str(note["reason"])
+    return None
+
+
 def open_store(settings: IndexSettings, gen_dir: Path, collection: str, *,
                create: bool = False) -> ChromaStore:
     if settings.chroma_url:
@@ -147,23 +207,18 @@ def read_chunks(gen_dir: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def chroma_metadata(row: dict[str, Any]) -> dict[str, Any]:
-    """Chroma takes scalars only: forums become one boolean key each, for `where` filters."""
-    meta = {key: row[key] for key in ("source", "doc_type", "status", "audience", "date")}
-    meta["page"] = row["page"] if row["page"] is not None else -1
-    meta["position"] = row["position"]
-    for forum in row["forum"]:
-        meta[f"forum:{forum}"] = True
-    return meta
-
-
 def activate(index_dir: Path, name: str) -> None:
     (index_dir / name / "ACTIVATED").write_text(datetime.now(UTC).isoformat())
     write_atomic(index_dir / POINTER, json.dumps({"generation": name}))
 
 
 def prune(settings: IndexSettings, index_dir: Path) -> None:
-    """Drop abandoned builds, and superseded generations once readers had time to move on."""
+    """Drop abandoned builds, and superseded generations once readers had time to move on;
+    skip notes once no writer can still be waiting for them."""
+    notes = index_dir / CLAIMS / SKIP_NOTES
+    with contextlib.suppress(OSError):
+        if time.time() - notes.stat().st_mtime > 2 * settings.parse_timeout:
+            notes.unlink()
     current = read_pointer(index_dir)
     gens = sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
     activated = [g for g in gens if (g / "ACTIVATED").exists() and g.name != current]

@@ -46,6 +46,8 @@ from .units import Units
 
 # Inside a generation: each reading process's own copy of its vector store.
 READERS = "readers"
+# Generations whose store has one entry per distinct text (older ones: one per row).
+SHARED_VECTORS = 3
 
 
 class Snapshot:
@@ -72,6 +74,12 @@ class Snapshot:
                 f"index generation {self.path} is damaged ({type(exc).__name__}: "
                 f"{str(exc)[:120]}); run `brief-bot index --rebuild`") from None
         self.row_of = {row["id"]: i for i, row in enumerate(self.rows)}
+        # Rows with the same text share one vector: a dense hit stands for all its rows.
+        self.shared_vectors = int(self.manifest.get("store", 0)) >= SHARED_VECTORS
+        self._vector_key = "hash" if self.shared_vectors else "id"
+        self.rows_of_vector: dict[str, list[int]] = {}
+        for i, row in enumerate(self.rows):
+            self.rows_of_vector.setdefault(str(row[self._vector_key]), []).append(i)
         self._sections: dict[int, Passage] = {}
         self.glossary = Glossary.load(self.path / "glossary.csv")
         self._columns = {key: np.array([_as_set(row.get(key)) for row in self.rows],
@@ -86,6 +94,10 @@ class Snapshot:
                     if value not in (None, ""):
                         self.spellings[key].setdefault(str(value).lower(), set()).add(
                             str(value))
+
+    def vector_of(self, row: int) -> str:
+        """The store entry holding a row's vector."""
+        return str(self.rows[row][self._vector_key])
 
     @cached_property
     def outline(self) -> Outline:
@@ -203,12 +215,14 @@ class Snapshot:
         return mask
 
     def where(self, filters: Filters) -> dict[str, Any] | None:
-        """The same filters as a Chroma `where`, in the spellings the store holds."""
+        """The same filters as a Chroma `where`, in the spellings the store holds. An entry
+        holds every value of every row it stands for (`index.vectors`), so this finds a
+        superset of the matching entries; `mask` then keeps the matching rows."""
         clauses: list[dict[str, Any]] = []
         for key, values in filters.items():
             spelled = sorted({s for v in values for s in self.spellings[key].get(v, {v})})
-            if key == "forum":
-                alts = [{f"forum:{v}": True} for v in spelled]
+            if key == "forum" or self.shared_vectors:
+                alts = [{f"{key}:{v}": True} for v in spelled]
             else:
                 alts = [{key: v} for v in spelled]
             clauses.append(alts[0] if len(alts) == 1 else {"$or": alts})

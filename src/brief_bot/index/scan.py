@@ -17,6 +17,7 @@ from ..config import IndexSettings
 from ..corpus import Document, SkipFile, document_from, file_hash, oversize_key, walk
 from ..corpus.sandbox import ParserProcess
 from .embedding import Embedder
+from .generations import note_skip, noted_skip, parse_claim
 from .progress import Progress
 
 
@@ -62,11 +63,8 @@ def scan_corpus(settings: IndexSettings, embedder: Embedder, old: dict[str, Any]
                 continue
             known = seen.get((source, digest))
             if known is None:
-                try:
-                    known = _parse(settings, embedder, parser, path, source, data)
-                except SkipFile as exc:
-                    known = str(exc)
-                seen[(source, digest)] = known
+                known = seen[(source, digest)] = _claimed_parse(settings, embedder, parser,
+                                                                path, source, data, digest)
             if isinstance(known, str):
                 raise SkipFile(known)
             scan.parsed[source] = known
@@ -75,6 +73,21 @@ def scan_corpus(settings: IndexSettings, embedder: Embedder, old: dict[str, Any]
         except OSError as exc:
             scan.skipped[source] = {"sha256": "", "reason": f"unreadable ({exc.strerror})"}
     return scan
+
+
+def _claimed_parse(settings: IndexSettings, embedder: Embedder, parser: ParserProcess,
+                   path: Path, source: str, data: bytes, digest: str) -> Document | str:
+    """The parsed file, or why it is skipped; never while another writer parses it. One that
+    waited for another writer takes the skip that writer found, rather than parse again."""
+    with parse_claim(settings.index, source) as waited:
+        noted = noted_skip(settings.index, source, digest) if waited else None
+        if noted is not None:
+            return noted
+        try:
+            return _parse(settings, embedder, parser, path, source, data)
+        except SkipFile as exc:
+            note_skip(settings.index, source, digest, str(exc))
+            return str(exc)
 
 
 def _parse(settings: IndexSettings, embedder: Embedder, parser: ParserProcess, path: Path,

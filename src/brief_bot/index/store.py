@@ -24,7 +24,9 @@ COLLECTION_PREFIX = "brief_bot_"
 #    depth itself) the tail of a 100-deep list was approximate, and each reading process's
 #    copy of the store rebuilt its graph a little differently on opening, so two processes
 #    could rank the same question's passages differently.
-STORE_VERSION = 2
+# 3: one entry per distinct text (id: the text's hash), its metadata every filter value of the
+#    rows it stands for (`index.vectors`); identical vectors stored many times broke HNSW.
+STORE_VERSION = 3
 HNSW = {"space": "cosine", "ef_search": 400}
 
 

@@ -14,6 +14,9 @@ Layout under the index folder:
 
 A writer never modifies the generation readers use: it copies what is unchanged into a fresh
 generation, adds what changed, verifies the result, then replaces the pointer in one rename.
+Files are parsed and their new texts embedded before the writer's lock is taken (`prepare`);
+with the lock held, a run checks that the generation it prepared against still serves (else it
+prepares again against the new one, which costs hashing) and writes (`vectors` the store).
 """
 
 from __future__ import annotations
@@ -23,13 +26,11 @@ import json
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from ..config import IndexSettings
 from ..corpus import CHUNKER_VERSION, model_text
@@ -40,31 +41,25 @@ from .generations import (
     FORMAT,
     GLOSSARY_SOURCE,
     MANIFEST,
-    Generation,
     IndexStateError,
     activate,
-    chroma_metadata,
-    current_generation,
-    open_store,
     prune,
-    read_chunks,
     read_pointer,
     storage_failure,
     write_atomic,
     writer_lock,
 )
 from .keyword import KeywordIndex
+from .prepare import Plan, Preparer
 from .progress import NullProgress, Progress
-from .scan import Scan, Seen, scan_corpus
-from .store import (
-    COLLECTION_PREFIX,
-    STORE_VERSION,
-    ChromaStore,
-    limit_heap_arenas,
-    local_client,
-    release_memory,
-)
+from .scan import Scan
+from .store import COLLECTION_PREFIX, STORE_VERSION, limit_heap_arenas, release_memory
 from .units import UNITS_VERSION, write_units
+from .vectors import write_vectors
+
+# Times a run prepares again because another writer switched generations while it prepared;
+# past them it prepares under the lock (each time costs hashing, as parses and vectors are kept).
+RETRIES = 3
 
 
 @dataclass
@@ -77,6 +72,7 @@ class UpdateReport:
     skipped: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
     chunks: int = 0
+    vectors: int = 0  # distinct texts stored: chunks with the same text share one vector
     embedded: int = 0
     reused: int = 0
     seconds: float = 0.0
@@ -85,21 +81,15 @@ class UpdateReport:
     embed_seconds: float = 0.0
     encoder: str = ""  # "onnx" or "torch" when this run embedded anything
     units_embedded: int = 0  # sections and sets embedded (the rest kept their vectors)
+    deferred: list[str] = field(default_factory=list)  # files left for the next run
+    lock_wait_seconds: float = 0.0
+    lock_seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 # --- update -----------------------------------------------------------------------------------
-
-
-def _compatible(old: dict[str, Any], settings: IndexSettings, embedder: Embedder) -> bool:
-    return (old.get("model") == embedder.name
-            and old.get("chunker") == CHUNKER_VERSION
-            and old.get("chunk_tokens") == settings.chunk_tokens
-            and old.get("chunk_overlap_tokens") == settings.chunk_overlap_tokens
-            and old.get("chroma_url") == settings.chroma_url
-            and old.get("store") == STORE_VERSION)
 
 
 def _new_generation_name(index_dir: Path) -> str:
@@ -114,7 +104,8 @@ def update(settings: IndexSettings, *, rebuild: bool = False, embedder: Embedder
     """Bring the index in line with the corpus; returns what was done.
 
     Unchanged files cost a hash; changed files are parsed and only their new chunk texts are
-    embedded; nothing readers use is modified until the final pointer switch.
+    embedded, before the writer's lock is taken; nothing readers use is modified until the
+    final pointer switch.
     """
     started = time.perf_counter()
     progress = progress or NullProgress()
@@ -122,57 +113,52 @@ def update(settings: IndexSettings, *, rebuild: bool = False, embedder: Embedder
         raise IndexStateError(f"corpus folder not found: {settings.corpus} "
                          "(set --corpus or BRIEF_BOT_CORPUS)")
     embedder = embedder or default_embedder(settings.model)
-    index_dir = settings.index
-    seen: Seen = {}
+    settings.index.mkdir(parents=True, exist_ok=True)
     parser = ParserProcess(timeout=settings.parse_timeout, memory_mb=settings.parse_memory_mb)
+    preparer = Preparer(settings=settings, embedder=embedder, progress=progress, parser=parser,
+                        rebuild=rebuild)
     limit_heap_arenas()  # a long-lived process (the page) runs an update after every upload
     try:
-        # Files are read and parsed before the writer's lock is taken: a slow file delays this
-        # run only, never another writer (a cron job, an upload) waiting for the lock.
-        current, old = _base(settings, embedder, rebuild, progress)
-        scan = scan_corpus(settings, embedder, old, progress, parser, seen)
-        index_dir.mkdir(parents=True, exist_ok=True)
-        with writer_lock(index_dir, progress):
-            latest = None if rebuild else current_generation(index_dir)
-            if (latest and latest.name) != (current and current.name):
-                # Another writer switched generations meanwhile: compare against its result.
-                # Files are hashed again; what was parsed is not parsed again.
-                current, old = _base(settings, embedder, rebuild, progress)
-                scan = scan_corpus(settings, embedder, old, progress, parser, seen)
-            parser.close()
-            return _write(settings, embedder, current, old, scan, progress, started)
+        for attempt in range(RETRIES + 1):
+            plan = preparer.prepare()
+            asked = time.perf_counter()
+            with writer_lock(settings.index, progress):
+                held = time.perf_counter()
+                if not preparer.still_current(plan):
+                    if attempt < RETRIES:
+                        progress.log("another writer switched generations meanwhile: "
+                                     "comparing with its result")
+                        continue
+                    plan = preparer.prepare(locked=True)  # rare: writers keep overtaking
+                parser.close()
+                report = _write(settings, embedder, plan, progress, started)
+                report.embedded, report.encoder = preparer.stats.embedded, preparer.stats.encoder
+                report.embed_seconds = round(preparer.stats.seconds, 3)
+                report.lock_wait_seconds = round(held - asked, 3)
+                report.lock_seconds = round(time.perf_counter() - held, 3)
+                return report
+        raise AssertionError("unreachable: the last attempt writes")
     finally:
         parser.close()
         release_memory()
 
 
-def _base(settings: IndexSettings, embedder: Embedder, rebuild: bool,
-          progress: Progress) -> tuple[Generation | None, dict[str, Any] | None]:
-    """The serving generation, and its manifest if this run can build on it."""
-    if rebuild:
-        return None, None
-    current = current_generation(settings.index)  # a damaged index raises: say --rebuild
-    old = (current.manifest if current and _compatible(current.manifest, settings, embedder)
-           else None)
-    if current and old is None:
-        progress.log("settings or model changed since the last build: rebuilding in full")
-    return current, old
-
-
-def _write(settings: IndexSettings, embedder: Embedder, current: Generation | None,
-           old: dict[str, Any] | None, scan: Scan, progress: Progress,
+def _write(settings: IndexSettings, embedder: Embedder, plan: Plan, progress: Progress,
            started: float) -> UpdateReport:
-    """With the writer's lock held: a new generation from the scan, verified, then switched."""
-    index_dir = settings.index
+    """With the writer's lock held: a new generation from the plan, verified, then switched."""
+    index_dir, current, old, scan = settings.index, plan.current, plan.old, plan.scan
     report = _report(scan, old)
+    report.deferred = plan.deferred
     for source, doc in scan.parsed.items():
         report.warnings.extend({"source": source, "warning": w} for w in doc.warnings)
     if old is not None and not (report.added or report.updated or report.deleted) and (
             {s: v["reason"] for s, v in scan.skipped.items()}
             == {s: v["reason"] for s, v in old["skipped"].items()}) and (
+            plan.deferred == (old.get("deferred") or [])) and (
             old.get("units") == UNITS_VERSION):  # a generation without units gets them
         report.generation = current.name if current else None
         report.chunks = old["counts"]["chunks"]
+        report.vectors = old["counts"].get("vectors", report.chunks)
         prune(settings, index_dir)
         report.seconds = round(time.perf_counter() - started, 3)
         return report
@@ -182,8 +168,9 @@ def _write(settings: IndexSettings, embedder: Embedder, current: Generation | No
     name = _new_generation_name(index_dir)
     gen_dir = index_dir / name
     try:
-        _build(settings, embedder, current if old else None, scan, gen_dir, name,
-               report, progress)
+        # Built on an incompatible generation: nothing of it is kept.
+        _build(settings, embedder, plan if old else replace(plan, current=None, old_rows=[]),
+               gen_dir, name, report, progress)
         activate(index_dir, name)
     except BaseException as exc:
         # A failed or interrupted build leaves nothing half-written behind a pointer.
@@ -215,25 +202,23 @@ def _report(scan: Scan, old: dict[str, Any] | None) -> UpdateReport:
     return report
 
 
-def _build(settings: IndexSettings, embedder: Embedder,
-           current: Generation | None, scan: Scan, gen_dir: Path,
+def _build(settings: IndexSettings, embedder: Embedder, plan: Plan, gen_dir: Path,
            name: str, report: UpdateReport, progress: Progress) -> None:
     gen_dir.mkdir(parents=True)
+    current, scan = plan.current, plan.scan
     collection = COLLECTION_PREFIX + name.replace("-", "_")
-    old_rows = read_chunks(current.path) if current else []
     keep = set(scan.unchanged)
-    rows = [r for r in old_rows if r["source"] in keep]
-    drop_ids = [r["id"] for r in old_rows if r["source"] not in keep]
+    rows = [r for r in plan.old_rows if r["source"] in keep]
     new_rows = [c.record() for doc in scan.parsed.values() for c in doc.chunks]
-    new_texts = [c.embed_text() for doc in scan.parsed.values() for c in doc.chunks]
-    vectors = _vectors(settings, embedder, current, old_rows, new_rows, new_texts, report,
-                       progress)
+    had = {r["hash"] for r in plan.old_rows}
+    report.reused = sum(1 for r in new_rows if r["hash"] in had)
+    rows.extend(new_rows)
 
     progress.phase("writing the vector store", 1)
     copy = current is not None and not settings.chroma_url
-    write = partial(_write_store, settings=settings, current=current, gen_dir=gen_dir,
-                    collection=collection, kept=rows, drop_ids=drop_ids, new_rows=new_rows,
-                    vectors=vectors)
+    write = partial(write_vectors, settings=settings, current=current, gen_dir=gen_dir,
+                    collection=collection, old_rows=plan.old_rows, rows=rows,
+                    vectors=plan.vectors)
     try:
         collection = write(copy=copy)
     except IndexStateError as exc:
@@ -243,52 +228,13 @@ def _build(settings: IndexSettings, embedder: Embedder,
         progress.log(f"the copied vector store failed its check ({exc}); writing it afresh")
         shutil.rmtree(gen_dir / "chroma", ignore_errors=True)
         collection = write(copy=False)
-    rows.extend(new_rows)
     progress.advance()
-    _write_tables(settings, embedder, gen_dir, name, collection, scan, current, rows, report,
-                  progress)
-
-
-def _vectors(settings: IndexSettings, embedder: Embedder, current: Generation | None,
-             old_rows: list[dict[str, Any]], new_rows: list[dict[str, Any]],
-             new_texts: list[str], report: UpdateReport, progress: Progress) -> np.ndarray:
-    """The new rows' vectors: a chunk whose text did not change (inside an edited file too)
-    keeps its old vector; the rest are embedded."""
-    old_by_hash = {r["hash"]: r["id"] for r in old_rows}
-    old_store = open_store(settings, current.path, current.collection) if current else None
-    try:
-        reuse_ids = [old_by_hash[r["hash"]] for r in new_rows if r["hash"] in old_by_hash]
-        reused = old_store.embeddings(reuse_ids) if old_store and reuse_ids else {}
-    finally:
-        if old_store is not None:
-            old_store.close()
-    vectors = np.zeros((len(new_rows), embedder.dimensions), dtype=np.float32)
-    todo = []
-    for i, row in enumerate(new_rows):
-        vec = reused.get(old_by_hash.get(row["hash"], ""))
-        if vec is not None:
-            vectors[i] = vec
-        else:
-            todo.append(i)
-    report.reused = len(new_rows) - len(todo)
-    progress.phase("embedding chunks", len(todo))
-    t0 = time.perf_counter()
-    if todo:
-        report.encoder = getattr(embedder, "document_backend", "") or type(embedder).__name__
-        vectors[todo] = embedder.embed_documents([new_texts[i] for i in todo],
-                                                 progress=progress.advance)
-    report.embed_seconds = round(time.perf_counter() - t0, 3)
-    report.embedded = len(todo)
-    if report.encoder == "torch" and hasattr(embedder, "ensure_export"):
-        progress.phase("exporting the encoder for later runs (once per machine)", 1)
-        embedder.ensure_export()
-        progress.advance()
-    return vectors
+    _write_tables(settings, embedder, gen_dir, name, collection, plan, rows, report, progress)
 
 
 def _write_tables(settings: IndexSettings, embedder: Embedder, gen_dir: Path, name: str,
-                  collection: str, scan: Scan, current: Generation | None,
-                  rows: list[dict[str, Any]], report: UpdateReport, progress: Progress) -> None:
+                  collection: str, plan: Plan, rows: list[dict[str, Any]],
+                  report: UpdateReport, progress: Progress) -> None:
     """Everything but the vectors: the keyword index, the chunk table, the glossary, and the
     manifest last (a generation without one is incomplete)."""
     progress.phase("writing the keyword index", 1)
@@ -300,85 +246,25 @@ def _write_tables(settings: IndexSettings, embedder: Embedder, gen_dir: Path, na
         fh.flush()
         os.fsync(fh.fileno())
     report.units_embedded = write_units(gen_dir, rows, embedder,
-                                        current.path if current else None, progress)
+                                        plan.current.path if plan.current else None, progress)
     glossary = settings.corpus / GLOSSARY_SOURCE
     if glossary.is_file():
         shutil.copyfile(glossary, gen_dir / "glossary.csv")
     report.chunks = len(rows)
+    report.vectors = len({r["hash"] for r in rows})
     write_atomic(gen_dir / MANIFEST, json.dumps(
-        _manifest(settings, embedder, name, collection, scan, current, rows), indent=1))
+        _manifest(settings, embedder, name, collection, plan, rows), indent=1))
     progress.advance()
-
-
-def _write_store(*, settings: IndexSettings, current: Generation | None,
-                 gen_dir: Path, collection: str, kept: list[dict[str, Any]],
-                 drop_ids: list[str], new_rows: list[dict[str, Any]], vectors: np.ndarray,
-                 copy: bool) -> str:
-    """The generation's vectors: the previous store copied with the changes applied (`copy`),
-    or a fresh collection holding the kept rows' vectors and the new ones. Returns the
-    collection's name; raises IndexStateError if the result fails its check."""
-    if copy and current is not None:
-        shutil.copytree(current.path / "chroma", gen_dir / "chroma")
-        collection = current.collection
-        store = ChromaStore(local_client(gen_dir / "chroma"), collection)
-        store.delete(drop_ids)
-    else:
-        store = open_store(settings, gen_dir, collection, create=True)
-        if current is not None and kept:
-            old = open_store(settings, current.path, current.collection)
-            try:
-                carried = old.embeddings([r["id"] for r in kept])
-            finally:
-                old.close()
-            store.add([r["id"] for r in kept], np.stack([carried[r["id"]] for r in kept]),
-                      [chroma_metadata(r) for r in kept])
-    try:
-        if new_rows:
-            store.add([r["id"] for r in new_rows], vectors,
-                      [chroma_metadata(r) for r in new_rows])
-        _verify(store, kept + new_rows, vectors, new_rows)
-    finally:
-        store.close()
-    return collection
 
 
 def _keyword_text(row: dict[str, Any]) -> str:
     return model_text(row["title"], row["section"], row["text"])
 
 
-def _verify(store: ChromaStore, rows: list[dict[str, Any]], vectors: np.ndarray,
-            new_rows: list[dict[str, Any]]) -> None:
-    count = store.count()
-    if count != len(rows):
-        raise IndexStateError(f"vector store holds {count} chunks, expected {len(rows)}: "
-                         "the new generation was discarded")
-    if new_rows:
-        # The first new chunk must be stored under its id with its vector, and be searchable:
-        # its vector's nearest neighbour is itself or a chunk with the very same vector. (Asking
-        # for the chunk by id among the top five failed every build once a corpus held fifty
-        # identical chunks, "this page intentionally left blank".) Under load the store has
-        # once answered the query before the new vector was searchable (a clean-clone CI run);
-        # it is asked again for a few seconds before the build is called failed.
-        want = new_rows[0]["id"]
-        stored = store.embeddings([want]).get(want)
-        if stored is None or not np.allclose(stored, vectors[0], atol=1e-4):
-            raise IndexStateError("vector store failed its read-back check (a new chunk is "
-                                  "missing or altered): the new generation was discarded")
-        deadline = time.monotonic() + 2.0
-        while True:
-            hits = store.query(vectors[0], 1)
-            if hits and hits[0][1] >= 0.99:
-                return
-            if time.monotonic() > deadline:
-                raise IndexStateError("vector store failed its read-back check: "
-                                      "the new generation was discarded")
-            time.sleep(0.2)
-
-
-def _manifest(settings: IndexSettings, embedder: Embedder, name: str, collection: str, scan: Scan,
-              current: Generation | None,
-              rows: list[dict[str, Any]]) -> dict[str, Any]:
-    old_files = current.manifest["files"] if current else {}
+def _manifest(settings: IndexSettings, embedder: Embedder, name: str, collection: str,
+              plan: Plan, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    scan = plan.scan
+    old_files = plan.current.manifest["files"] if plan.current else {}
     files: dict[str, Any] = {}
     counts: dict[str, int] = {}
     for row in rows:
@@ -397,5 +283,7 @@ def _manifest(settings: IndexSettings, embedder: Embedder, name: str, collection
         "chunk_overlap_tokens": settings.chunk_overlap_tokens, "chroma_url": settings.chroma_url,
         "store": STORE_VERSION, "units": UNITS_VERSION,
         "files": dict(sorted(files.items())), "skipped": scan.skipped,
-        "counts": {"documents": len(files), "chunks": len(rows)},
+        "deferred": plan.deferred,
+        "counts": {"documents": len(files), "chunks": len(rows),
+                   "vectors": len({r["hash"] for r in rows})},
     }

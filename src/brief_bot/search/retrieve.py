@@ -80,10 +80,14 @@ class HybridRetriever:
 
     def _dense(self, snapshot: Snapshot, vector: np.ndarray, where: dict[str, Any] | None,
                mask: np.ndarray | None) -> list[tuple[int, float]]:
-        found = snapshot.store.query(vector, min(self.settings.dense_depth, len(snapshot.rows)),
-                                     where)
-        hits = [(snapshot.row_of[i], sim) for i, sim in found if i in snapshot.row_of]
-        return [(r, sim) for r, sim in hits if mask is None or mask[r]]
+        depth = self.settings.dense_depth
+        found = snapshot.store.query(vector, min(depth, len(snapshot.rows_of_vector)), where)
+        # One vector stands for every row with its text: each row takes its own rank, and the
+        # mask keeps the rows the filters match (`where` may also find an entry whose rows
+        # match the filters only between them).
+        hits = [(row, sim) for i, sim in found for row in snapshot.rows_of_vector.get(i, ())
+                if mask is None or mask[row]]
+        return hits[:depth]
 
     def _feedback(self, snapshot: Snapshot, query: Query, text: str, vector: np.ndarray,
                   scores: dict[int, float], where: dict[str, Any] | None,
@@ -104,7 +108,7 @@ class HybridRetriever:
                        key=lambda t: -weights[t] * snapshot.keyword.idf(t))[: s.feedback_terms]
         keyword_hits = snapshot.keyword.search(f"{text} {' '.join(terms)}", s.keyword_depth,
                                                mask)
-        vectors = snapshot.store.embeddings([snapshot.rows[r]["id"] for r in top])
+        vectors = snapshot.store.embeddings([snapshot.vector_of(r) for r in top])
         if vectors:
             centroid = np.mean(list(vectors.values()), axis=0)
             vector = vector + s.feedback_weight * centroid

@@ -10,7 +10,6 @@ module starts, serves and stops it.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import os
 import signal
@@ -19,7 +18,6 @@ import time
 from collections.abc import Callable
 from socketserver import ThreadingMixIn
 from typing import Any
-from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
@@ -27,6 +25,7 @@ from slack_bolt import App
 from ..config import Settings
 from .app import api_base_url, build_app
 from .format import install_log_redaction, redact
+from .gate import Refused, bad, check_body, check_headers, check_signature
 from .relay import EVENTS_PATH
 
 log = logging.getLogger("brief_bot.slack")
@@ -49,27 +48,15 @@ def _reply(start_response: Callable[..., Any], status: str, text: str) -> list[b
     return [text.encode()]
 
 
-def _well_formed(body: bytes, content_type: str) -> bool:
-    """What slack_bolt would parse: a JSON object, or a form (with a JSON `payload` if any)."""
-    try:
-        text = body.decode("utf-8")
-        if content_type.startswith("application/json"):
-            return isinstance(json.loads(text), dict)
-        form = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text))
-        if "payload" in form:
-            return isinstance(json.loads(form["payload"][0]), dict)
-        return True
-    except ValueError:
-        return False
-
-
 def wsgi_app(app: App, path: str = EVENTS_PATH) -> Callable[..., Any]:
     """slack_bolt's WSGI adapter behind a size limit and a gate, plus GET /health.
 
-    The gate answers what slack_bolt would fail on or log in full: a request without a valid,
-    fresh signature gets 401 and one log line without its body (slack_bolt logs the whole body,
-    up to 1 MB each time), a timestamp that is not a number or a signed body that is not what
-    Slack sends gets 400 (slack_bolt answered 500).
+    The gate (`slack.gate`) answers what slack_bolt would fail on or log in full: a request
+    without a valid, fresh signature gets 401, a header or body that cannot be read (a
+    timestamp that is not a time, a body slack_bolt cannot take apart) 400; each with one log
+    line naming the sender and the reason, never the body (slack_bolt logs the whole body, up
+    to 1 MB each time, and answered such requests 500). Whatever slack_bolt still fails on is
+    400 too: never a 500.
     """
     from slack_bolt.adapter.wsgi import SlackRequestHandler
     from slack_sdk.signature import SignatureVerifier
@@ -81,44 +68,62 @@ def wsgi_app(app: App, path: str = EVENTS_PATH) -> Callable[..., Any]:
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("PATH_INFO") == "/health" and environ.get("REQUEST_METHOD") == "GET":
             return _reply(start_response, "200 OK", "ok")
+        client = environ.get("REMOTE_ADDR", "-")
         try:
-            size = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            size = MAX_BODY_BYTES + 1
+            size = _content_length(environ)
+        except Refused as refused:
+            log.warning("request from %s refused: %s", client, refused.reason)
+            return _reply(start_response, refused.status, "bad request")
         if size > MAX_BODY_BYTES:
             return _reply(start_response, "413 Payload Too Large", "too large")
         if verifier is None or environ.get("REQUEST_METHOD") != "POST":
-            return handler(environ, start_response)
+            return _guarded(handler, environ, start_response, client, size)
         body = environ["wsgi.input"].read(size) if size > 0 else b""
-        client = environ.get("REMOTE_ADDR", "-")
         timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
         signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
-        if not timestamp or not signature:
-            log.warning("request from %s refused: not signed (%d bytes)", client, len(body))
-            return _reply(start_response, "401 Unauthorized", "invalid request")
-        if not timestamp.isascii() or not timestamp.isdigit():
-            log.warning("request from %s refused: its timestamp is not a number (%d bytes)",
-                        client, len(body))
-            return _reply(start_response, "400 Bad Request", "bad timestamp")
         try:
-            body.decode("utf-8")  # the signature check decodes it, and fails with a 500
-        except UnicodeDecodeError:
-            log.warning("request from %s refused: its body is not UTF-8 (%d bytes)", client,
+            check_headers(timestamp, signature)
+            check_signature(verifier, body, timestamp, signature)
+            check_body(body, environ.get("CONTENT_TYPE") or "")
+        except Refused as refused:
+            log.warning("request from %s refused: %s (%d bytes)", client, refused.reason,
                         len(body))
-            return _reply(start_response, "400 Bad Request", "malformed body")
-        if not verifier.is_valid(body, timestamp, signature):
-            age = time.time() - int(timestamp)
-            log.warning("request from %s refused: %s signature (%d bytes, sent %.0f s ago)",
-                        client, "stale" if abs(age) > 300 else "bad", len(body), age)
-            return _reply(start_response, "401 Unauthorized", "invalid request")
-        if not _well_formed(body, environ.get("CONTENT_TYPE") or ""):
-            log.warning("signed request from %s refused: malformed body (%d bytes)", client,
-                        len(body))
-            return _reply(start_response, "400 Bad Request", "malformed body")
+            return _reply(start_response, refused.status, "invalid request"
+                          if refused.status.startswith("401") else "bad request")
         environ["wsgi.input"] = io.BytesIO(body)
-        return handler(environ, start_response)
+        return _guarded(handler, environ, start_response, client, len(body))
 
     return application
+
+
+def _content_length(environ: dict[str, Any]) -> int:
+    raw = str(environ.get("CONTENT_LENGTH") or "0").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
+        raise bad("its Content-Length is not a size")
+    return int(raw)
+
+
+def _guarded(handler: Callable[..., Any], environ: dict[str, Any],
+             start_response: Callable[..., Any], client: str, size: int) -> Any:
+    """slack_bolt's handler, whose failures are the request's: 400 and one line, never 500."""
+    started: list[str] = []
+
+    def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        started.append(status)
+        if status.startswith("500"):
+            log.warning("request from %s refused: slack_bolt could not handle it (%d bytes)",
+                        client, size)
+            status = "400 Bad Request"
+        return start_response(status, headers, exc_info)
+
+    try:
+        return handler(environ, start)
+    except Exception as exc:  # noqa: BLE001 - never a 500 and a traceback for a request
+        log.warning("request from %s refused: slack_bolt failed on it (%s, %d bytes)", client,
+                    type(exc).__name__, size)
+        if started:
+            raise  # the answer has begun: the server closes the connection
+        return _reply(start_response, "400 Bad Request", "bad request")
 
 
 def serve_http(app: App, host: str, port: int) -> _ThreadingWSGIServer:
