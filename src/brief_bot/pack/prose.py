@@ -1,0 +1,189 @@
+"""The pack's sections read from prose: the forum in brief, what is at stake, how we can take
+part, risks and open questions. Each takes the blocks of the forum's documents whose heading or
+own words are of its kind (`cues`), the ones that name the forum first, within a word budget.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .cues import (
+    ACTION,
+    BB_VIEW,
+    META,
+    PENDING,
+    RISK,
+    ROUTE,
+    STAKE,
+    gives_facts,
+    heading_kind,
+    is_question,
+)
+from .material import Unit
+from .model import Line
+from .select import (
+    Block,
+    Context,
+    block_relevance,
+    blocks_of,
+    choose,
+    enumerated_heading,
+    shown,
+    to_lines,
+)
+
+OTHER_KINDS = ("actions", "routes", "risks", "roles", "lines", "timeline")
+BUDGETS = {"brief": 170, "stakes": 230, "routes": 190, "risks": 170}
+
+
+def _blocks(ctx: Context) -> Iterator[tuple[Block, int, str]]:
+    """Every block of the forum's readable documents, with its relevance (its first unit's)
+    and its heading's kind. A list whose lead is not about the forum offers the items that
+    name it, one by one."""
+    for doc in ctx.docs:
+        if doc.doc_type in ("glossary", "messages", "timeline"):
+            continue  # their own sections read them (`structured`)
+        for block in blocks_of(ctx.units(doc), doc):
+            if ctx.relevance(block.head, doc) >= 2:
+                yield block, block_relevance(ctx, block), heading_kind(block.head.headings)
+            elif len(block.units) > 1 and ctx.forum in doc.forums:
+                for unit in block.units[1:]:
+                    if ctx.names(unit, doc):
+                        yield Block(doc, (unit,)), 3, heading_kind(unit.headings)
+
+
+def _pending(ctx: Context, block: Block) -> bool:
+    """A decision still to come, said of the forum: "the ITU Council is to approve ..."."""
+    text = block.head.plain
+    m = PENDING.search(text)
+    return bool(m) and not text.startswith("BB") and ctx.names_text(text[:m.start()], block.doc)
+
+
+def _mostly_placeholder(unit: Unit) -> bool:
+    """A sentence that is little more than a placeholder ("BB's record is [PLACEHOLDER]")."""
+    if not unit.placeholders:
+        return False
+    rest = re.sub(r"\[PLACEHOLDER:[^\]]*\]", " ", unit.plain)
+    return len(rest.split()) < 8
+
+
+def _plain_fact(unit: Unit) -> bool:
+    """A statement of fact: not BB's view or plan, not a question, not about the document."""
+    text = unit.plain
+    return not (BB_VIEW.search(text) or ACTION.search(text) or META.search(text)
+                or is_question(text) or unit.placeholder or RISK.search(text)
+                or STAKE.search(text))
+
+
+def brief(ctx: Context) -> list[Line]:
+    """What the forum is, when and where, who takes part: the glossary's entry for it, then the
+    facts of the forum's own background and summary sections."""
+    lines = _glossary_entry(ctx)
+    ranked = []
+    for block, rel, kind in _blocks(ctx):
+        exact, _ = ctx.material.heading_names(block.head.section)
+        if rel < 2 or not (kind == "brief" or ctx.forum in exact):
+            continue
+        if not _plain_fact(block.head):
+            continue
+        text = block.head.plain
+        facts = 0 if ctx.session and str(ctx.session) in text else (
+            1 if gives_facts(text) else 2)
+        ranked.append(((ctx.rank(block.doc), -rel, facts, block.head.position), block))
+    budget = BUDGETS["brief"] - sum(len(line.text.split()) for line in lines)
+    return lines + to_lines(ctx, choose(ctx, ranked, budget))
+
+
+def _glossary_entry(ctx: Context) -> list[Line]:
+    """The glossary's own list entry for the forum ("**PP-14** (...): PP-14 was ...")."""
+    forms = {ctx.forum, ctx.label.lower()}
+    for doc in ctx.docs:
+        if doc.doc_type != "glossary":
+            continue
+        for unit in ctx.units(doc):
+            if unit.kind == "item" and unit.label.lower() in forms:
+                ctx.used.add(unit.key)
+                return [Line(shown(unit), ctx.cite(unit), "item")]
+    return []
+
+
+def stakes(ctx: Context) -> list[Line]:
+    """Why the forum matters to civil society and what is decided there: the documents'
+    "what is at stake" and "why it matters" sections, BB's reading of the forum, and the
+    decisions still to come there."""
+    ranked = []
+    for block, rel, kind in _blocks(ctx):
+        head = block.head
+        text = head.plain
+        if is_question(text) or RISK.search(text) or ACTION.search(text) or META.search(text) \
+                or _mostly_placeholder(head) or kind in OTHER_KINDS:
+            continue
+        names = rel == 3
+        if kind == "stakes" and rel >= 2:
+            tier = 0
+        elif STAKE.search(text) and rel >= 2:
+            tier = 1
+        elif BB_VIEW.search(text) and names:
+            tier = 2
+        elif names and _pending(ctx, block):
+            tier = 3
+        else:
+            continue
+        ranked.append(((tier, -rel, ctx.rank(block.doc), head.position), block))
+    return to_lines(ctx, choose(ctx, ranked, BUDGETS["stakes"]))
+
+
+def routes(ctx: Context) -> list[Line]:
+    """How civil society takes part in the forum: the routes the documents describe
+    (delegations, consultations, membership, open groups) where they apply to it. A list
+    whose lead names no route offers its items that do, one by one."""
+    ranked = []
+    for whole, rel, kind in _blocks(ctx):
+        parts = [whole] if ROUTE.search(whole.head.plain) else [
+            Block(whole.doc, (u,)) for u in whole.units[1:] if ROUTE.search(u.plain)]
+        for block in parts:
+            head = block.head
+            if is_question(head.plain) or META.search(head.plain) or _mostly_placeholder(head):
+                continue
+            rel = ctx.relevance(head, block.doc) if block is not whole else rel
+            if rel < 2:
+                continue
+            tier = 0 if kind == "routes" else 1
+            ranked.append(((-rel, ctx.rank(block.doc), tier, head.position), block))
+    return to_lines(ctx, choose(ctx, ranked, BUDGETS["routes"]), label=_route_label(ctx))
+
+
+def _route_label(ctx: Context):  # type: ignore[no-untyped-def]
+    """Names each route once, by its enumerated heading ("Route 1: National delegations")."""
+    named: set[str] = set()
+
+    def label(unit: Unit) -> str:
+        heading = enumerated_heading(unit)
+        if not heading or heading in named:
+            return ""
+        named.add(heading)
+        return heading
+
+    return label
+
+
+def risks(ctx: Context) -> list[Line]:
+    """What could go wrong and what is still open: the documents' open questions, cautions
+    and concerns about the forum."""
+    ranked = []
+    for block, rel, kind in _blocks(ctx):
+        head = block.head
+        text = head.plain
+        question = is_question(text)
+        if _mostly_placeholder(head) and not question or ACTION.search(text) and not question:
+            continue
+        if kind == "risks" and rel >= 2:
+            tier = 0
+        elif (question or RISK.search(text)) and rel >= 2 and kind != "actions":
+            tier = 1 if rel == 3 else 2
+        else:
+            continue
+        ranked.append(((ctx.rank(block.doc), tier, -rel, head.position), block))
+    return to_lines(ctx, choose(ctx, ranked, BUDGETS["risks"]))
+
