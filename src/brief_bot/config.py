@@ -5,8 +5,9 @@ working directory (or the file named by `BRIEF_BOT_CONFIG`), `BRIEF_BOT_*` envir
 and finally keyword arguments (which is how CLI flags override). The flat names are the users'
 contract; inside the program each stage reads only its view (`settings.indexing`,
 `settings.model`, `settings.retrieval`, `settings.answering`, `settings.packing`,
-`settings.web`, `settings.slack`): a frozen dataclass of just the fields that stage uses. Importing this module
-changes nothing in the environment (`brief_bot.offline` does that, where a program starts).
+`settings.web`, `settings.slack`): a frozen dataclass of just the fields that stage uses.
+Importing this module changes nothing in the environment (`brief_bot.offline` does that, where a
+program starts).
 """
 
 from __future__ import annotations

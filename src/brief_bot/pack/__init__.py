@@ -13,5 +13,6 @@
 
 from .build import build_pack
 from .model import Pack, PackRefused
+from .summary import summariser_for
 
-__all__ = ["Pack", "PackRefused", "build_pack"]
+__all__ = ["Pack", "PackRefused", "build_pack", "summariser_for"]

@@ -15,13 +15,18 @@ from collections.abc import Sequence
 # A heading's kind, first match wins (so "Why national delegations matter" is a route, and
 # "Why it matters to civil society" a stake).
 HEADING_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("meta", re.compile(r"^(about|status of) th(is|e) (document|briefing|report|note|draft|"
+                        r"guide|road-?map|glossary|timeline|messages)|^how to read|^status\b|"
+                        r"^purpose\b", re.I)),
     ("lines", re.compile(r"\blines?\b|talking points|what to say", re.I)),
     ("roles", re.compile(r"^roles?\b|\broles\b|who leads|\bcontacts?\b", re.I)),
     ("timeline", re.compile(r"\btimeline\b|\bcalendar\b|\bmilestones\b|\bschedule\b", re.I)),
     ("risks", re.compile(r"\brisks?\b|open questions?|\bquestions\b|\bconcerns?\b|caution|"
                          r"\blimits\b|did not work|\bwatch\b", re.I)),
+    ("measures", re.compile(r"\bmeasur|\bindicators?\b|review points|\bsuccess\b|"
+                            r"collects? the data|lessons are captured", re.I)),
     ("actions", re.compile(r"should do|recommend|\bactions?\b|next steps|practical steps|"
-                           r"\blessons\b|\bmeasur", re.I)),
+                           r"\blessons\b", re.I)),
     ("routes", re.compile(r"\broutes?\b|take part|\bways\b|\bjoin|delegations?\b|membership|"
                           r"consultations?\b|\bengage|particip", re.I)),
     ("stakes", re.compile(r"stake|\bmatters? (to|for)\b|important|\bwhy\b|\bissues?\b|"
@@ -43,10 +48,14 @@ RISK = re.compile(r"\brisks?\b|\bconcerns?\b|uncertain|open questions?|open issu
                   r"open\b(?! to)|left open|as reported|should be checked|check(ed)? (\w+ ){0,3}"
                   r"(against|before)|may return|\breopen|fragile|\bthreat|\bdanger|watch for",
                   re.I)
-ROUTE = re.compile(r"\bdelegations?\b|\bconsultations?\b|sector members?(hip)?\b|\bmembership\b"
-                   r"|take part|\bjoin(s|ing|ed)?\b|participat\w* in\b|experts? group|open to all "
-                   r"stakeholders|on-site briefings?|\bbrief (friendly|national)|\bchannels?\b|"
-                   r"comment page|\broutes? (in|into)\b", re.I)
+# A way in for civil society: the routes the issue names (delegations, consultations,
+# membership) and the open doors the documents describe.
+ROUTE = re.compile(r"\bnational delegations?\b|\bdelegations? to\b|\bplaces? on\b|"
+                   r"\b(online|open|public|physical) (\w+ )?consultations?\b|consultation "
+                   r"meetings?|sector members?(hip)?\b|\bacademia members?|\bassociates?\b|"
+                   r"experts? group|comment page|on-site briefings?|open to all stakeholders|"
+                   r"\btake part\b|\bjoin(s|ing)?\b|\bchannels\b|\bbrief (friendly|national)|"
+                   r"participat\w* in\b", re.I)
 ROLE = re.compile(r"\b(lead|leads|liaison|contact|drafter|analyst|responsible|presence|author|"
                   r"reviewer|owner|officer|coordinator|focal point)\b", re.I)
 META = re.compile(r"^\W*(about this \w+\s+)?(this|the present)\s+([\w-]+\s+){0,2}(document|"

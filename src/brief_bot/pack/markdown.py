@@ -8,16 +8,19 @@ and Slack posts (as mrkdwn).
     **Message 1: Open all ITU documents and meetings** (agreed, 2014-09-15) [5]
     > **The ask:** BB asks PP-14 ... [5]
     ## Sources
-    - [1] Glossary of ITU acronyms and terms, *Plenipotentiary Conferences*:
-      `glossary/glossary.md` · agreed · 2014-12-01
+    - **Glossary of ITU acronyms and terms** · `glossary/glossary.md` · agreed · 2014-12-01
+      [1] *Plenipotentiary Conferences*
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from .model import Line, Pack, Source
 
+SUMMARY_NOTE = ("Written by a language model from the pack's cited lines below; check it "
+                "against them.")
 INTRO = ("Every sentence below is quoted from BB's briefing documents and cited [n]; the "
          "sources are listed at the end.")
 
@@ -63,21 +66,42 @@ def lines_markdown(lines: Sequence[Line]) -> str:
     return "\n".join(out).strip("\n")
 
 
-def source_line(source: Source) -> str:
-    where = f", *{source.section}*" if source.section else ""
-    page = f", p. {source.page}" if source.page else ""
-    badges = [b for b in (source.status if source.status not in ("", "unspecified") else "",
-                          source.date, "stale" if source.stale else "",
-                          "internal" if source.audience == "internal" else "") if b]
-    return (f"[{source.n}] {source.title}{where}{page}: `{source.source}`"
-            + (" · " + " · ".join(badges) if badges else ""))
+def by_document(sources: Sequence[Source]) -> list[list[Source]]:
+    """The sources grouped by document, in the order the pack first cites each."""
+    groups: dict[str, list[Source]] = {}
+    for source in sources:
+        groups.setdefault(source.source, []).append(source)
+    return list(groups.values())
+
+
+def badges(source: Source) -> list[str]:
+    return [b for b in (source.status if source.status not in ("", "unspecified") else "",
+                        source.date, "stale" if source.stale else "",
+                        "internal" if source.audience == "internal" else "") if b]
+
+
+def where(source: Source) -> str:
+    return ", ".join(x for x in (source.section or "(opening)",
+                                 f"p. {source.page}" if source.page else "") if x)
+
+
+def sources_markdown(sources: Sequence[Source]) -> str:
+    """One line per document (title, path, status, date, badges), then its numbered
+    sections: every [n] of the pack, footnote style."""
+    lines = []
+    for group in by_document(sources):
+        first = group[0]
+        lines.append(f"- **{first.title}** · `{first.source}`"
+                     + "".join(f" · {b}" for b in badges(first)))
+        lines.append("  " + " · ".join(f"[{s.n}] *{where(s)}*" for s in group))
+    return "\n".join(lines)
 
 
 def section_texts(pack: Pack) -> dict[str, str]:
     """Each section's Markdown by its key, "sources" included (what the key file scores)."""
     texts = {s.key: f"{s.title}\n{lines_markdown(s.lines)}" for s in pack.sections}
     if pack.sources:
-        texts["sources"] = "\n".join(source_line(s) for s in pack.sources)
+        texts["sources"] = sources_markdown(pack.sources)
     return texts
 
 
@@ -91,9 +115,14 @@ def render_markdown(pack: Pack) -> str:
     if pack.empty:
         parts.append(f"**Nothing in the documents for:** {'; '.join(pack.empty)}.")
     if pack.summary:
-        parts.append("## Summary\n\n" + lines_markdown(pack.summary))
+        parts.append(f"## Summary\n\n*{SUMMARY_NOTE}*\n\n{pack.summary}")
     for number, section in enumerate(pack.sections, start=1):
         parts.append(f"## {number}. {section.title}\n\n{lines_markdown(section.lines)}")
     if pack.sources:
-        parts.append("## Sources\n\n" + "\n".join(f"- {source_line(s)}" for s in pack.sources))
+        parts.append("## Sources\n\n" + sources_markdown(pack.sources))
     return "\n\n".join(parts) + "\n"
+
+
+def pack_json(pack: Pack) -> dict[str, Any]:
+    """The pack as one JSON object: its values, each section's text, and its Markdown."""
+    return {**pack.to_dict(), "texts": section_texts(pack), "markdown": render_markdown(pack)}

@@ -91,7 +91,7 @@ class Pack:
     audience: str
     declined: bool = False
     notice: str = ""  # why it was declined, or that the material stops before the forum
-    summary: tuple[Line, ...] = ()  # the optional LLM opening, its citations checked
+    summary: str = ""  # the optional LLM opening (Markdown), its citations checked
     sections: tuple[PackSection, ...] = ()  # the sections that hold something
     empty: tuple[str, ...] = ()  # titles of the sections that hold nothing
     sources: tuple[Source, ...] = ()
@@ -110,17 +110,15 @@ class Pack:
         return next((s for s in self.sections if s.key == key), None)
 
     def to_dict(self) -> dict[str, Any]:
-        from .markdown import render_markdown, section_texts
-
+        """The pack's values (`pack.markdown.pack_json` adds its Markdown)."""
         return {
             "asked": self.asked, "forum": self.forum, "title": self.title,
             "audience": self.audience, "declined": self.declined, "notice": self.notice,
-            "summary": [line.to_dict() for line in self.summary],
+            "summary": self.summary,
             "sections": [s.to_dict() for s in self.sections], "empty": list(self.empty),
             "sources": [s.to_dict() for s in self.sources],
             "citations": [c.to_dict() for c in self.citations],
             "known_forums": list(self.known), "newest_document": self.newest,
-            "texts": section_texts(self), "markdown": render_markdown(self),
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
 

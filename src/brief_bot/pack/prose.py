@@ -33,17 +33,20 @@ from .select import (
     to_lines,
 )
 
-OTHER_KINDS = ("actions", "routes", "risks", "roles", "lines", "timeline")
-BUDGETS = {"brief": 170, "stakes": 230, "routes": 190, "risks": 170}
+OTHER_KINDS = ("actions", "routes", "risks", "roles", "lines", "timeline", "meta", "measures")
+NOT_ROUTES = ("risks", "roles", "lines", "timeline", "meta", "measures")
+BUDGETS = {"brief": 150, "stakes": 230, "routes": 180, "risks": 150}
 
 
-def _blocks(ctx: Context) -> Iterator[tuple[Block, int, str]]:
-    """Every block of the forum's readable documents, with its relevance (its first unit's)
-    and its heading's kind. A list whose lead is not about the forum offers the items that
-    name it, one by one."""
+def _blocks(ctx: Context, *, tagged: bool = True) -> Iterator[tuple[Block, int, str]]:
+    """Every block of the forum's readable documents (with `tagged`, of those tagged with the
+    forum), with its relevance and its heading's kind. A list whose lead is not about the
+    forum offers the items that name it, one by one."""
     for doc in ctx.docs:
         if doc.doc_type in ("glossary", "messages", "timeline"):
             continue  # their own sections read them (`structured`)
+        if tagged and ctx.forum not in doc.forums:
+            continue
         for block in blocks_of(ctx.units(doc), doc):
             if ctx.relevance(block.head, doc) >= 2:
                 yield block, block_relevance(ctx, block), heading_kind(block.head.headings)
@@ -83,7 +86,10 @@ def brief(ctx: Context) -> list[Line]:
     ranked = []
     for block, rel, kind in _blocks(ctx):
         exact, _ = ctx.material.heading_names(block.head.section)
-        if rel < 2 or not (kind == "brief" or ctx.forum in exact):
+        # A heading that names the forum makes a brief in its own documents ("The Internet
+        # Governance Forum (IGF)"); elsewhere it is one episode of its story.
+        about = ctx.forum in exact and ctx.rank(block.doc) <= 1
+        if rel < 2 or kind == "meta" or not (kind == "brief" or about):
             continue
         if not _plain_fact(block.head):
             continue
@@ -138,13 +144,16 @@ def routes(ctx: Context) -> list[Line]:
     """How civil society takes part in the forum: the routes the documents describe
     (delegations, consultations, membership, open groups) where they apply to it. A list
     whose lead names no route offers its items that do, one by one."""
-    ranked = []
+    ranked = _route_definitions(ctx)
     for whole, rel, kind in _blocks(ctx):
+        if kind in NOT_ROUTES or RISK.search(whole.head.plain):
+            continue
         parts = [whole] if ROUTE.search(whole.head.plain) else [
             Block(whole.doc, (u,)) for u in whole.units[1:] if ROUTE.search(u.plain)]
         for block in parts:
             head = block.head
-            if is_question(head.plain) or META.search(head.plain) or _mostly_placeholder(head):
+            if is_question(head.plain) or META.search(head.plain) or _mostly_placeholder(head) \
+                    or BB_VIEW.search(head.plain):
                 continue
             rel = ctx.relevance(head, block.doc) if block is not whole else rel
             if rel < 2:
@@ -152,6 +161,25 @@ def routes(ctx: Context) -> list[Line]:
             tier = 0 if kind == "routes" else 1
             ranked.append(((-rel, ctx.rank(block.doc), tier, head.position), block))
     return to_lines(ctx, choose(ctx, ranked, BUDGETS["routes"]), label=_route_label(ctx))
+
+
+def _route_definitions(ctx: Context) -> list[tuple[tuple[float, ...], Block]]:
+    """For each route a document tagged with the forum describes (a top-level section under a
+    "routes" heading) that speaks of the forum anywhere: its opening statement, what the route
+    is ("Organisations can join an ITU Sector as a Sector Member, ...")."""
+    found = []
+    for doc in ctx.docs:
+        if ctx.forum not in doc.forums or doc.doc_type in ("messages", "timeline", "glossary"):
+            continue
+        by_route: dict[str, list[Unit]] = {}
+        for unit in ctx.units(doc):
+            by_route.setdefault(unit.headings[0] if unit.headings else "", []).append(unit)
+        for top, units in by_route.items():
+            first = next((u for u in units if u.kind == "sentence" and _plain_fact(u)), None)
+            if first is not None and heading_kind((top,)) == "routes" and \
+                    ROUTE.search(first.plain) and any(ctx.names(u, doc) for u in units):
+                found.append(((-9, ctx.rank(doc), 0, first.position), Block(doc, (first,))))
+    return found
 
 
 def _route_label(ctx: Context):  # type: ignore[no-untyped-def]
@@ -172,7 +200,7 @@ def risks(ctx: Context) -> list[Line]:
     """What could go wrong and what is still open: the documents' open questions, cautions
     and concerns about the forum."""
     ranked = []
-    for block, rel, kind in _blocks(ctx):
+    for block, rel, kind in _blocks(ctx, tagged=False):
         head = block.head
         text = head.plain
         question = is_question(text)

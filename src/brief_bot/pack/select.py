@@ -14,7 +14,7 @@ from ..headings import SECTION_LABEL
 from ..types import Citation, Passage
 from .cues import DEPENDS
 from .material import Doc, Material, Unit
-from .model import Line
+from .model import TO_FILL, Line
 
 # Documents a pack reads; drafts and superseded versions appear only as such, under messages.
 READABLE = ("agreed", "unspecified", "")
@@ -106,6 +106,16 @@ class Context:
     def units(self, doc: Doc) -> list[Unit]:
         return self.material.units(doc)
 
+    def antecedent(self, block: Block) -> Unit | None:
+        """The sentence just before the block's first, in the same section, if the pack
+        does not already hold it."""
+        position = block.head.position - 1
+        units = self.units(block.doc)
+        if position < 0 or units[position].section.chunk_id != block.head.section.chunk_id \
+                or units[position].kind != "sentence" or self.said(units[position]):
+            return None
+        return units[position]
+
     def said(self, unit: Unit) -> bool:
         """The pack already holds this unit, or one saying nearly the same (most of the
         shorter one's words)."""
@@ -149,9 +159,13 @@ def choose(ctx: Context, ranked: Iterable[tuple[tuple[float, ...], Block]],
     for _, block in sorted(ranked, key=lambda pair: pair[0]):
         units = tuple(u for u in block.units if not ctx.said(u))
         head = block.head
-        if not units or units[0] is not head or DEPENDS.search(head.plain) and (
-                block.doc.source, head.position - 1) not in taken:
+        if not units or units[0] is not head:
             continue
+        if DEPENDS.search(head.plain) and (block.doc.source, head.position - 1) not in taken:
+            before = ctx.antecedent(block)
+            if before is None:
+                continue
+            units = (before, *units)  # "These counts are as reported" needs its counts
         size = sum(u.words for u in units)
         if chosen and words + size > budget:
             continue
@@ -165,10 +179,20 @@ def choose(ctx: Context, ranked: Iterable[tuple[tuple[float, ...], Block]],
     return sorted(chosen, key=lambda b: (ctx.rank(b.doc), b.doc.source, b.head.position))
 
 
+_PLACEHOLDER = re.compile(r"\[PLACEHOLDER:\s*([^\]]*)\]")
+
+
+def displayed(text: str) -> str:
+    """Source text as a pack shows it: whitespace collapsed (PDF lines, chunk joins), and each
+    "[PLACEHOLDER: X]" as "[to fill: X]", the pack's word for what a document leaves open."""
+    return _PLACEHOLDER.sub(lambda m: f"[{TO_FILL}: {' '.join(m.group(1).split())}]",
+                            " ".join(text.split()))
+
+
 def shown(unit: Unit) -> str:
     """A unit as a pack line shows it: its own words and emphasis, without the list marker
     and the line breaks of the page it came from."""
-    return " ".join(MARKUP.sub("", unit.text).split())
+    return displayed(MARKUP.sub("", unit.text))
 
 
 def to_lines(ctx: Context, blocks: Sequence[Block],

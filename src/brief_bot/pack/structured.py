@@ -12,7 +12,7 @@ from ..headings import SECTION_LABEL
 from .cues import DATED, ROLE, heading_kind, when
 from .material import Doc, Unit
 from .model import TO_FILL, Line
-from .select import Context, blocks_of, shown
+from .select import Context, blocks_of, displayed, shown
 
 # A paragraph of a message that gives its reasons, not what it asks or how it is carried.
 _REASONS = re.compile(r"^(why|reasons?|reasoning|because|background|context|rationale)\b", re.I)
@@ -20,8 +20,8 @@ _ACTION = re.compile(r"\baction\b", re.I)
 _WHO = re.compile(r"^(lead|who|owner|contact)\b", re.I)
 _DATE = re.compile(r"^(date|dates|when)\b", re.I)
 _PARAGRAPH = re.compile(r"\n\s*\n|\n(?=\*\*)")
-MAX_ENTRIES = 6
-MAX_ROLES = 12
+MAX_ENTRIES = 5
+MAX_ROLES = 10
 
 
 def _status(doc: Doc) -> str:
@@ -49,7 +49,7 @@ def messages(ctx: Context) -> list[Line]:
             lines.append(Line(heading, n, "head", note=_status(doc)))
             for paragraph in paragraphs:
                 ctx.numbering.cite(section, paragraph)
-                lines.append(Line(" ".join(paragraph.split()), n, "quote"))
+                lines.append(Line(displayed(paragraph), n, "quote"))
     return lines + _marked(ctx)
 
 
@@ -82,19 +82,24 @@ def dates(ctx: Context) -> list[Line]:
     """The dated entries of the timelines that concern the forum, each with its date, what
     happens and BB's action; for a session ("Council 2015"), the entries of that year."""
     entries = _timeline_entries(ctx)
-    entries += _timeline_items(ctx, {key for key, _ in entries})
-    if ctx.session and any(e[0][0] == ctx.session for e in entries):
+    entries += _timeline_items(ctx, {key[:2] for key, _, _ in entries})
+    if ctx.session and any(key[0] == ctx.session for key, _, _ in entries):
         entries = [e for e in entries if e[0][0] == ctx.session]
-    entries.sort(key=lambda e: e[0])
+    entries.sort(key=lambda e: (e[0][0], e[0][2]))
     lines: list[Line] = []
-    for _, entry in entries[:MAX_ENTRIES]:
+    for _, entry, lead in entries[:MAX_ENTRIES]:
         lines.extend(entry)
+        ctx.leads.extend(lead)
     return lines
 
 
-def _timeline_entries(ctx: Context) -> list[tuple[tuple[int, int], list[Line]]]:
-    """Sections of timeline documents whose heading is dated ("October 2013: IGF Bali")."""
-    out = []
+Entry = tuple[tuple[int, int, int], list[Line], list[tuple[str, Unit]]]
+
+
+def _timeline_entries(ctx: Context) -> list[Entry]:
+    """Sections of timeline documents whose heading is dated ("October 2013: IGF Bali"), in
+    the timeline's own order; keyed (year, month, order)."""
+    out: list[Entry] = []
     for doc in ctx.docs:
         if doc.doc_type != "timeline":
             continue
@@ -104,7 +109,8 @@ def _timeline_entries(ctx: Context) -> list[tuple[tuple[int, int], list[Line]]]:
         for units in by_section.values():
             heading = units[0].section.section.split(" > ")[-1]
             if DATED.search(heading) and _entry_for(ctx, heading, units, doc):
-                out.append((when(heading), _entry_lines(ctx, heading, units)))
+                lines, lead = _entry_lines(ctx, heading, units)
+                out.append(((*when(heading), units[0].position), lines, lead))
     return out
 
 
@@ -118,12 +124,15 @@ def _entry_for(ctx: Context, heading: str, units: list[Unit], doc: Doc) -> bool:
                if not (_ACTION.search(u.label) or _WHO.match(u.label)))
 
 
-def _entry_lines(ctx: Context, heading: str, units: list[Unit]) -> list[Line]:
-    first, rest = None, []
+def _entry_lines(ctx: Context, heading: str, units: list[Unit]
+                 ) -> tuple[list[Line], list[tuple[str, Unit]]]:
+    """The entry as lines (its date after its heading, then what happens and BB's action),
+    and its lead if a placeholder stands for one."""
+    first, rest, lead = None, [], []
     for unit in units:
         if _WHO.match(unit.label):
             if unit.placeholder:
-                ctx.leads.append((heading, unit))
+                lead.append((heading, unit))
             continue
         if _DATE.match(unit.label) and first is None:
             first = unit
@@ -131,18 +140,17 @@ def _entry_lines(ctx: Context, heading: str, units: list[Unit]) -> list[Line]:
             rest.append(unit)
     first = first or (rest.pop(0) if rest else None)
     if first is None:
-        return []
+        return [], []
     lines = [Line(shown(first), ctx.cite(first), "item", label=heading)]
     lines += [Line(shown(u), ctx.cite(u), "sub") for u in rest]
     ctx.used.update(u.key for u in units)
-    return lines
+    return lines, lead
 
 
-def _timeline_items(ctx: Context, taken: set[tuple[int, int]]
-                    ) -> list[tuple[tuple[int, int], list[Line]]]:
+def _timeline_items(ctx: Context, taken: set[tuple[int, int]]) -> list[Entry]:
     """Dated items of lists under a timeline heading in other documents (a road-map's
     timeline), unless a timeline document already has that month's entry for the forum."""
-    out = []
+    out: list[Entry] = []
     for doc in ctx.docs:
         if doc.doc_type == "timeline":
             continue
@@ -157,7 +165,8 @@ def _timeline_items(ctx: Context, taken: set[tuple[int, int]]
             if key in taken or unit.key in ctx.used:
                 continue
             ctx.used.add(unit.key)
-            out.append((key, [Line(shown(unit), ctx.cite(unit), "item")]))
+            out.append(((*key, 10_000 + unit.position), [Line(shown(unit), ctx.cite(unit),
+                                                              "item")], []))
     return out
 
 
