@@ -66,6 +66,11 @@ def resolve(asked: str, material: Material) -> Resolution:
         return Resolution(asked, declined=f"“{asked}” could mean {shown}; name one of them.")
     forum, session = next(iter(found.items()))
     own = series_of(forum)
+    if session is None and own:
+        # "WTDC-17" names the WTDC's series (the glossary's "WTDC") and a year of its own.
+        m = re.search(rf"(?<!\w){re.escape(own[0])} ?(\d{{2}}|\d{{4}})(?!\w)", norm(asked))
+        asked_year = series_of(f"{own[0]}-{m.group(1)}") if m else None
+        session = asked_year[1] if asked_year and asked_year[1] != own[1] else None
     if session is None and not own:
         years = [int(y) for y in _YEAR.findall(_leftover(asked, material))]
         session = years[0] if len(years) == 1 else None
@@ -106,6 +111,12 @@ def _candidates(asked: str, material: Material) -> dict[str, int | None]:
             own = series_of(forum)
             session = asked_kind[1] if asked_kind and own and asked_kind[1] != own[1] else None
             found.setdefault(forum, session)
+        if not exact and not series and asked_kind:
+            # Another session of a series the documents cover ("PP-18" beside PP-14).
+            for forum in material.spelled:
+                own = series_of(forum)
+                if own and own[0] == asked_kind[0] and own[1] != asked_kind[1]:
+                    found.setdefault(forum, asked_kind[1])
     return found
 
 
