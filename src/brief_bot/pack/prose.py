@@ -86,17 +86,22 @@ def brief(ctx: Context) -> list[Line]:
     ranked = []
     for block, rel, kind in _blocks(ctx):
         exact, _ = ctx.material.heading_names(block.head.section)
+        rank = ctx.rank(block.doc)
         # A heading that names the forum makes a brief in its own documents ("The Internet
-        # Governance Forum (IGF)"); elsewhere it is one episode of its story.
-        about = ctx.forum in exact and ctx.rank(block.doc) <= 1
-        if rel < 2 or kind == "meta" or not (kind == "brief" or about):
+        # Governance Forum (IGF)"), elsewhere it is one episode of its story; failing those, a
+        # section of its own document that is of no other kind.
+        if kind == "brief" or ctx.forum in exact and rank <= 1:
+            tier = 0
+        elif not kind and rank <= 1:
+            tier = 1
+        else:
             continue
-        if not _plain_fact(block.head):
+        if rel < 2 or not _plain_fact(block.head):
             continue
         text = block.head.plain
         facts = 0 if ctx.session and str(ctx.session) in text else (
             1 if gives_facts(text) else 2)
-        ranked.append(((ctx.rank(block.doc), -rel, facts, block.head.position), block))
+        ranked.append(((rank, tier, -rel, facts, block.head.position), block))
     budget = BUDGETS["brief"] - sum(len(line.text.split()) for line in lines)
     return lines + to_lines(ctx, choose(ctx, ranked, budget))
 
