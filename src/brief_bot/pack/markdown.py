@@ -23,6 +23,9 @@ SUMMARY_NOTE = ("Written by a language model from the pack's cited lines below; 
                 "against them.")
 INTRO = ("Every sentence below is quoted from BB's briefing documents and cited [n]; the "
          "sources are listed at the end.")
+# On a page that shows the sources beside the pack.
+INTRO_BESIDE = ("Every sentence below is quoted from BB's briefing documents and cited [n]; "
+                "click a number to see its passage under Sources.")
 
 
 def audience_note(pack: Pack) -> str:
@@ -105,10 +108,12 @@ def section_texts(pack: Pack) -> dict[str, str]:
     return texts
 
 
-def render_markdown(pack: Pack) -> str:
+def render_markdown(pack: Pack, *, sources: bool = True) -> str:
+    """The whole pack; without `sources` for a page that shows them in its own panel."""
     if pack.declined:
         return f"# {pack.title}\n\n{pack.notice}\n"
-    parts = [f"# {pack.title}", f"*{INTRO} {audience_note(pack)} Newest document: "
+    intro = INTRO if sources else INTRO_BESIDE
+    parts = [f"# {pack.title}", f"*{intro} {audience_note(pack)} Newest document: "
              f"{pack.newest or 'unknown'}.*"]
     if pack.notice:
         parts.append(f"> **Note:** {pack.notice}")
@@ -118,7 +123,7 @@ def render_markdown(pack: Pack) -> str:
         parts.append(f"## Summary\n\n*{SUMMARY_NOTE}*\n\n{pack.summary}")
     for number, section in enumerate(pack.sections, start=1):
         parts.append(f"## {number}. {section.title}\n\n{lines_markdown(section.lines)}")
-    if pack.sources:
+    if pack.sources and sources:
         parts.append("## Sources\n\n" + sources_markdown(pack.sources))
     return "\n\n".join(parts) + "\n"
 
