@@ -28,6 +28,7 @@ from ..types import Passage
 _SEP = re.compile(r"[\s\-_/]+")
 _PLACEHOLDER = re.compile(r"\[PLACEHOLDER:\s*([^\]]*)\]")
 _SERIES = re.compile(r"(.+?)[\s-]?(\d{2}|\d{4})")
+_THE = re.compile(r"\bthe\s+", re.I)
 _END = re.compile(r"[.!?:;,\"”’')\]]\s*$")
 
 
@@ -135,7 +136,9 @@ class Names:
     def named(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
         exact: set[str] = set()
         series: set[str] = set()
-        for _, entry in self.glossary.spans(text):
+        # Without "the": the glossary's "the Council" would otherwise claim the start of "the
+        # Council Working Group on Internet" before its longer name could.
+        for _, entry in self.glossary.spans(_THE.sub(" ", text)):
             found, stands = self.of_entry(entry.term)
             exact |= found
             series |= stands

@@ -42,8 +42,10 @@ def messages(ctx: Context) -> list[Line]:
             if not SECTION_LABEL.match(heading):
                 continue
             paragraphs = [p.strip() for p in _PARAGRAPH.split(section.text) if p.strip()]
-            if not (every or _aimed(ctx, heading, paragraphs, doc)):
-                continue
+            key = "message " + " ".join(section.text.lower().split())
+            if key in ctx.used or not (every or _aimed(ctx, heading, paragraphs, doc)):
+                continue  # (a copy of a message already quoted, from a copy of its document)
+            ctx.used.add(key)
             ctx.aimed.add(section.chunk_id)
             n = ctx.numbering.cite(section, paragraphs[0] if paragraphs else heading)
             lines.append(Line(heading, n, "head", note=_status(doc)))
@@ -69,6 +71,9 @@ def _marked(ctx: Context) -> list[Line]:
     they are, so nobody takes them for agreed text."""
     lines = []
     for doc in ctx.marked:
+        if f"marked {doc.title}" in ctx.used:
+            continue
+        ctx.used.add(f"marked {doc.title}")
         units = ctx.units(doc)
         says = next((u for u in units if doc.status in u.plain.lower()), None) or \
             next((u for u in units if u.kind == "sentence"), None)
@@ -108,6 +113,8 @@ def _timeline_entries(ctx: Context) -> list[Entry]:
             by_section.setdefault(unit.section.chunk_id, []).append(unit)
         for units in by_section.values():
             heading = units[0].section.section.split(" > ")[-1]
+            if units[0].key in ctx.used:
+                continue  # the same entry in a copy of the timeline
             if DATED.search(heading) and _entry_for(ctx, heading, units, doc):
                 lines, lead = _entry_lines(ctx, heading, units)
                 out.append(((*when(heading), units[0].position), lines, lead))
@@ -180,7 +187,9 @@ def lines_for_delegates(ctx: Context) -> list[Line]:
                 continue
             items = [u for u in block.units if u.kind == "item"]
             chosen = items if ctx.own(doc) else [u for u in items if ctx.names(u, doc)]
-            if block.head.kind == "lead" and ctx.own(doc) and chosen:
+            if block.head.kind == "lead" and ctx.own(doc) and chosen and \
+                    block.head.key not in ctx.used:
+                ctx.used.add(block.head.key)
                 lines.append(Line(shown(block.head), ctx.cite(block.head)))
             for unit in chosen:
                 if unit.key not in ctx.used:
