@@ -39,11 +39,13 @@ STAKE = re.compile(r"\bmatters?\s+(to|for)\s+civil society|at stake|important (t
                    r"society|why it matters|(shape|shapes|decide|decides) how", re.I)
 # BB's own judgement, as the documents mark it.
 BB_VIEW = re.compile(r"^\W*(in\s+)?BB'?s\s+(view|position|analysis|assessment|concern|reading|"
-                     r"understanding)\b|^\W*BB\s+(sees|expects|concludes|considers)\b", re.I)
+                     r"understanding)\b|^\W*BB\s+(sees|expects|concludes|considers)\b|"
+                     r"\bin BB'?s (view|reading|analysis)\b", re.I)
 ACTION = re.compile(r"^\W*(BB|civil society)\s+(should|will|must|asks?|calls? on)\b|"
                     r"^\W*BB's\s+(recommend|action|plan)", re.I)
 # A decision still to come at the forum, said of the forum (not of BB).
-PENDING = re.compile(r"\b(will|may|(is|are) (to|expected to|due to)|falls? to)\b", re.I)
+# (Lower case: "May 2013" is a month.)
+PENDING = re.compile(r"\b(will|may|(is|are) (to|expected to|due to)|falls? to)\b")
 RISK = re.compile(r"\brisks?\b|\bconcerns?\b|uncertain|open questions?|open issue|remains? "
                   r"open\b(?! to)|left open|as reported|should be checked|check(ed)? (\w+ ){0,3}"
                   r"(against|before)|may return|\breopen|fragile|\bthreat|\bdanger|watch for",

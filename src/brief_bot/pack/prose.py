@@ -92,8 +92,8 @@ def brief(ctx: Context) -> list[Line]:
         # section of its own document that is of no other kind.
         if kind == "brief" or ctx.forum in exact and rank <= 1:
             tier = 0
-        elif not kind and rank <= 1:
-            tier = 1
+        elif not kind and rank <= 1 and len(block.doc.forums - {"itu"}) == 1:
+            tier = 1  # (a document about this forum alone)
         else:
             continue
         if rel < 2 or not _plain_fact(block.head):

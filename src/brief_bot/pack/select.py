@@ -157,17 +157,21 @@ def choose(ctx: Context, ranked: Iterable[tuple[tuple[float, ...], Block]],
     taken: set[tuple[str, int]] = set()
     words = 0
     for _, block in sorted(ranked, key=lambda pair: pair[0]):
-        units = tuple(u for u in block.units if not ctx.said(u))
         head = block.head
-        if not units or units[0] is not head:
+        if ctx.said(head):
             continue
+        # A list comes whole with its lead ("two main outcome texts:" needs both), unless
+        # the very same item is already in the pack.
+        units = tuple(u for u in block.units if u is head or u.key not in ctx.used)
         if DEPENDS.search(head.plain) and (block.doc.source, head.position - 1) not in taken:
             before = ctx.antecedent(block)
             if before is None:
                 continue
             units = (before, *units)  # "These counts are as reported" needs its counts
         size = sum(u.words for u in units)
-        if chosen and words + size > budget:
+        # About `budget` words: a section still under 80% of it may run over by 15%.
+        if chosen and words + size > budget and not (
+                words < 0.8 * budget and words + size <= 1.15 * budget):
             continue
         chosen.append(Block(block.doc, units))
         for unit in units:
