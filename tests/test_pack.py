@@ -256,3 +256,30 @@ def test_llm_summary_is_checked_or_left_out(tiny_settings: Any, mode: str) -> No
         assert pack.summary.endswith("[1].") and "## Summary" in render_markdown(pack)
     else:
         assert pack.summary == "" and "## Summary" not in render_markdown(pack)
+
+
+def test_the_page_shows_the_pack_safely(starter_bot: Any) -> None:
+    """The tab's handler: the pack's Markdown escaped with its citations linked to the pack's
+    own passages ("#src-pack-N", apart from the chat's), the files offered, and a refused or
+    declined forum said in a note, as text."""
+    from types import SimpleNamespace
+
+    from docx import Document
+
+    from ui.pack import PackTab
+
+    page = SimpleNamespace(bot=starter_bot, web=SimpleNamespace(stale_before=None),
+                           facets=lambda: {"forum": ["PP-14"]})
+    tab = PackTab(page)  # type: ignore[arg-type]
+    view, sources, docx, md, note, data = tab.build("Council 2015", "public")
+    assert 'href="#src-pack-1"' in view and 'id="src-pack-1"' in sources
+    assert "Meeting pack: Council 2015" in note and data["audience"] == "public"
+    paragraphs = [p.text for p in Document(docx["value"]).paragraphs]
+    assert paragraphs == [p.text for p in Document(io.BytesIO(pack_docx(
+        starter_bot.pack("Council 2015", audience="public")))).paragraphs]
+    assert Path(md["value"]).read_text("utf-8") == render_markdown(
+        starter_bot.pack("Council 2015", audience="public"))
+    for asked in ("<img src=x onerror=alert(1)>", "WRC-15"):
+        view, sources, docx, md, note, data = tab.build(asked, "internal")
+        assert note.startswith("**No pack:**") and "<img" not in note
+        assert docx["visible"] is False and "bb-source\"" not in sources
