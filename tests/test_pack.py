@@ -270,7 +270,7 @@ def test_the_page_shows_the_pack_safely(starter_bot: Any) -> None:
 
     page = SimpleNamespace(bot=starter_bot, web=SimpleNamespace(stale_before=None),
                            facets=lambda: {"forum": ["PP-14"]})
-    tab = PackTab(page)  # type: ignore[arg-type]
+    tab = PackTab(page=page)  # type: ignore[arg-type]
     view, sources, docx, md, note, data = tab.build("Council 2015", "public")
     assert 'href="#src-pack-1"' in view and 'id="src-pack-1"' in sources
     assert "Meeting pack: Council 2015" in note and data["audience"] == "public"

@@ -83,7 +83,7 @@ def build_app(settings: Settings, *, bot: BriefBot | Any | None = None) -> gr.Bl
         c.ask_api = gr.Button(visible=False)
         _wire_chat(page, c, settings.web.web_concurrency)
         _wire_documents(page, c, demo)
-        _wire_pack(PackTab(page), c, settings.web.web_concurrency)
+        _wire_pack(PackTab(page=page), c, settings.web.web_concurrency)
 
         def status_api() -> dict[str, Any]:
             """Index status: generation, counts, built_at, skipped files, the upload job."""

@@ -71,7 +71,9 @@ def _files(pack: Pack) -> tuple[str, str]:
 class PackTab:
     """The tab's handlers, over the page's bot and settings."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, *, page: Page) -> None:
+        if not hasattr(page, "bot") or not hasattr(page, "web"):
+            raise TypeError("PackTab needs the page's handlers (a ui.page.Page)")
         self.page = page
 
     def forums(self) -> Any:

@@ -2,8 +2,8 @@
 
 Answering is mostly Python (fusion, priors, sentence choice) and holds the GIL, so one process
 answers about 20 questions a second however many cores it has, and a page with many people on
-it queues behind that. `BotPool` has the same `ask` as `BriefBot` and runs it in `workers`
-processes, each with its own `BriefBot` over the same index (each follows the generation
+it queues behind that. `BotPool` has the same `ask` and `pack` as `BriefBot` and runs them in
+`workers` processes, each with its own `BriefBot` over the same index (each follows the generation
 pointer, so a rebuild reaches all of them without a restart):
 
     pool = BotPool(settings=Settings(), workers=2)

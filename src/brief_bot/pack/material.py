@@ -103,7 +103,9 @@ class Unit:
 class Names:
     """Which forums a text names, through the glossary."""
 
-    def __init__(self, glossary: Glossary, forums: Iterable[str]) -> None:
+    def __init__(self, *, glossary: Glossary, forums: Iterable[str]) -> None:
+        if not isinstance(glossary, Glossary):
+            raise TypeError("Names needs the index's Glossary")
         self.glossary = glossary
         self.forums = sorted(set(forums))
         by_term = {e.term.lower(): e for e in glossary.entries if e.term}
@@ -151,11 +153,13 @@ class Names:
 class Material:
     """One generation's documents, for packs."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, *, snapshot: Snapshot) -> None:
+        if not hasattr(snapshot, "outline") or not hasattr(snapshot, "spellings"):
+            raise TypeError("Material reads an index Snapshot")
         self.snapshot = snapshot
         self.spelled = {low: sorted(values)[0]
                         for low, values in snapshot.spellings["forum"].items()}
-        self.names = Names(snapshot.glossary, self.spelled)
+        self.names = Names(glossary=snapshot.glossary, forums=self.spelled)
         self.docs: dict[str, Doc] = {}
         outline = snapshot.outline
         for source, numbers in outline.by_source.items():
@@ -314,5 +318,5 @@ def material_for(snapshot: Snapshot) -> Material:
         if found is None:
             if len(_CACHE) >= 2:
                 _CACHE.clear()
-            found = _CACHE[key] = Material(snapshot)
+            found = _CACHE[key] = Material(snapshot=snapshot)
         return found
