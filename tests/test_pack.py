@@ -283,3 +283,68 @@ def test_the_page_shows_the_pack_safely(starter_bot: Any) -> None:
         view, sources, docx, md, note, data = tab.build(asked, "internal")
         assert note.startswith("**No pack:**") and "<img" not in note
         assert docx["visible"] is False and "bb-source\"" not in sources
+
+
+ZORBLAT = """---
+title: "The Zorblat Summit 2015"
+doc_type: briefing
+forum: [Zorblat-15]
+status: agreed
+date: 2015-05-01
+audience: public
+---
+
+# The Zorblat Summit 2015
+
+## Overview
+
+The Zorblat Summit (Zorblat-15) met in Reykjavik from 2 to 4 March 2015. Some 40 governments took part, and observers could attend the plenary. The Zorblat Summit adopted the Reykjavik Protocol on data flows.
+
+## Why it matters to civil society
+
+BB's view is that the Zorblat Summit matters to civil society because the Reykjavik Protocol could limit how people share data across borders. The protocol will be reviewed by the next Zorblat Summit in 2017.
+
+## How civil society can take part
+
+Civil society can join national delegations to the Zorblat Summit, and the secretariat holds an open online consultation before each summit.
+
+## Open questions
+
+- Will the 2017 review open the drafting group to observers?
+- How will governments apply the Reykjavik Protocol?
+
+## What BB should do
+
+- BB should answer the Zorblat online consultation. [PLACEHOLDER: BB lead for Zorblat]
+"""  # noqa: E501
+
+
+def test_a_forum_nobody_keyed_gets_its_pack_from_the_structure(tmp_path: Path) -> None:
+    """A new forum in a document of its own (its own headings, no glossary entry): the pack is
+    built from its headings and metadata alone."""
+    from brief_bot.bot import BriefBot
+    from brief_bot.config import Settings
+    from brief_bot.index import update
+    from brief_bot.index.embedding import HashingEmbedder
+
+    from .conftest import write_tree
+
+    corpus = write_tree(tmp_path / "corpus", {"briefings/zorblat.md": ZORBLAT})
+    settings = Settings(corpus=corpus, index=tmp_path / "indexes",
+                        feedback_db=tmp_path / "feedback.sqlite")
+    hashing = HashingEmbedder()
+    update(settings.indexing, embedder=hashing)
+    bot = BriefBot(settings=settings, embedder=hashing)
+    pack = bot.pack("zorblat 15")
+    texts = section_texts(pack)
+    assert pack.forum == "Zorblat-15" and not pack.notice
+    assert "Reykjavik from 2 to 4 March 2015" in texts["brief"]
+    assert "could limit how people share data" in texts["stakes"]
+    assert "join national delegations to the Zorblat Summit" in texts["routes"]
+    assert "drafting group to observers?" in texts["risks"]
+    assert "BB lead for Zorblat" in texts["roles"] and "to fill" in texts["roles"]
+    assert set(pack.empty) == {"Our messages for Zorblat-15", "Dates and actions",
+                               "Lines for a delegate"}
+    later = bot.pack("Zorblat-17")
+    assert later.forum == "Zorblat-15" and "stops before Zorblat-17" in later.notice
+    assert bot.pack("Zorblat-13").declined

@@ -112,12 +112,19 @@ def _candidates(asked: str, material: Material) -> dict[str, int | None]:
             session = asked_kind[1] if asked_kind and own and asked_kind[1] != own[1] else None
             found.setdefault(forum, session)
         if not exact and not series and asked_kind:
-            # Another session of a series the documents cover ("PP-18" beside PP-14).
-            for forum in material.spelled:
-                own = series_of(forum)
-                if own and own[0] == asked_kind[0] and own[1] != asked_kind[1]:
-                    found.setdefault(forum, asked_kind[1])
+            _sessions(asked_kind, material, found)
+    if not found and (asked_kind := series_of(asked)):
+        _sessions(asked_kind, material, found)  # a series the glossary does not know
     return found
+
+
+def _sessions(asked: tuple[str, int], material: Material, found: dict[str, int | None]) -> None:
+    """A session of a series the documents cover: the one they cover ("zorblat 15" for
+    Zorblat-15), or another ("PP-18" beside PP-14)."""
+    for forum in material.spelled:
+        own = series_of(forum)
+        if own and own[0] == asked[0]:
+            found.setdefault(forum, None if own[1] == asked[1] else asked[1])
 
 
 def _leftover(asked: str, material: Material) -> str:
