@@ -41,8 +41,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("answer", ("brief_bot.answer",)),
     # The package itself re-exports the facade: `from brief_bot import BriefBot`.
     ("facade", ("brief_bot", "brief_bot.bot", "brief_bot.pack")),
-    ("doors", ("brief_bot.cli", "brief_bot.pool", "brief_bot.evaluate", "brief_bot.feedback",
-               "brief_bot.slack", "ui")),
+    ("doors", ("brief_bot.cli", "brief_bot.cli_pack", "brief_bot.pool", "brief_bot.evaluate",
+               "brief_bot.feedback", "brief_bot.slack", "ui")),
 ]
 # Stages side by side that must not know each other: answer reads values, not the search.
 APART = {("brief_bot.answer", "brief_bot.search"), ("brief_bot.search", "brief_bot.answer")}

@@ -1,4 +1,5 @@
-"""Stand-ins for Slack on 127.0.0.1: the Web API (HTTP) and the Socket Mode WebSocket server.
+"""Stand-ins for Slack on 127.0.0.1: the Web API (HTTP, with files_upload_v2's upload URLs) and the
+Socket Mode WebSocket server.
 
 The relay's real slack_bolt / slack_sdk code talks to these; tests read what it sent.
 
@@ -63,6 +64,7 @@ class SlackStandin:
         self.users: dict[str, dict[str, Any]] = {}
         self.failures: dict[tuple[str, str], dict[str, Any]] = {}
         self.ws_url: str | None = None
+        self.uploads: dict[str, bytes] = {}  # file id -> the bytes sent to its upload URL
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -89,6 +91,13 @@ class SlackStandin:
                 params: dict[str, Any] = dict(parse_qsl(url.query))
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
+                if url.path.startswith("/upload/"):  # files_upload_v2's step 2: the bytes
+                    file_id = url.path.removeprefix("/upload/")
+                    with standin._cond:
+                        standin.uploads[file_id] = raw
+                    standin.record(Call("upload", {"file_id": file_id, "size": len(raw)}, {}))
+                    self._send(200, f"OK - {len(raw)}")
+                    return
                 ctype = self.headers.get("Content-Type", "")
                 if raw and "json" in ctype:
                     params.update(json.loads(raw))
@@ -172,6 +181,16 @@ class SlackStandin:
             messages = self.replies.get((channel, str(params.get("ts", ""))), [])
             return {"ok": True, "messages": messages, "has_more": False,
                     "response_metadata": {"next_cursor": ""}}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": f"D{params.get('users', '')}"}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):08d}"
+            return {"ok": True, "file_id": file_id,
+                    "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = params.get("files") or []
+            return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")}
+                                          for f in files if isinstance(f, dict)]}
         if method == "users.info":
             user = str(params.get("user", ""))
             info = {"id": user, "name": user.lower(), "is_restricted": False,

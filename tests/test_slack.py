@@ -597,3 +597,57 @@ def test_logs_never_contain_tokens(slack: Any) -> None:
         assert text, "the relay logged nothing"
         for secret in (BOT_TOKEN, APP_TOKEN, SECRET):
             assert secret not in text
+
+
+@pytest.mark.timeout(120)
+def test_slash_pack_is_sent_privately_with_its_word_file(slack: Any, starter_settings: Any,
+                                                         tmp_path: Path) -> None:
+    """`/brief pack Council 2015` in a public channel: a public pack (no internal document), in
+    a direct message to the person who asked, with the DOCX attached; the same pack as
+    `brief-bot pack "Council 2015" --audience public`. An unknown forum is declined privately."""
+    import io
+
+    from docx import Document
+
+    def command(text: str, response: str, user: str) -> None:
+        form = {"token": "x", "team_id": TEAM_ID, "channel_id": "C_PUBLIC",
+                "channel_name": "general", "user_id": user, "command": "/brief", "text": text,
+                "response_url": slack.api.response_url(response),
+                "trigger_id": f"7.{next(_ts)}", "api_app_id": "A0STANDIN"}
+        status, _, took = _post(slack.port, urllib.parse.urlencode(form),
+                                content_type="application/x-www-form-urlencoded")
+        assert status == 200 and took < 3.0
+
+    command("pack Council 2015", "pack-1", "U_PACKER")
+    reply = slack.api.wait_for("response_url", response_id="pack-1", timeout=60)[0]
+    assert reply.params["response_type"] == "ephemeral"
+    assert "Meeting pack: Council 2015" in reply.params["text"]
+    assert "direct message" in reply.params["text"]
+    done = slack.api.wait_for("files.completeUploadExternal", channel_id="DU_PACKER")[0]
+    posts = slack.api.calls_to("chat.postMessage", channel="DU_PACKER")
+    text = "\n".join(_answer_text(p) for p in posts)
+    assert "*Meeting pack: Council 2015*" in text and "*1. The forum in brief*" in text
+    assert "Message 1: Open all ITU documents" not in text  # internal: not in a public pack
+    assert not any(p in text for p in INTERNAL_PATHS)
+    assert done.params["files"][0]["title"] == "Meeting pack: Council 2015"
+    file_id = done.params["files"][0]["id"]
+    sent = [p.text for p in Document(io.BytesIO(slack.api.uploads[file_id])).paragraphs]
+    cli = tmp_path / "council.docx"
+    run = subprocess.run([str(Path(sys.executable).with_name("brief-bot")), "pack",
+                          "Council 2015", "--audience", "public", "--out", str(cli),
+                          "--corpus", str(starter_settings.corpus), "--index",
+                          str(starter_settings.index)], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert sent == [p.text for p in Document(str(cli)).paragraphs]
+    assert slack.api.calls_to("chat.postMessage", channel="C_PUBLIC", user="U_PACKER") == []
+
+    command("pack WRC-15", "pack-2", "U_PACKER2")
+    reply = slack.api.wait_for("response_url", response_id="pack-2", timeout=60)[0]
+    assert reply.params["response_type"] == "ephemeral"
+    assert "WRC-15" in reply.params["text"] and "PP-14" in reply.params["text"]
+    command("pack", "pack-3", "U_PACKER3")
+    reply = slack.api.wait_for("response_url", response_id="pack-3", timeout=60)[0]
+    assert reply.params["text"].startswith("No pack: name a forum")
+    time.sleep(QUIET)
+    assert slack.api.calls_to("conversations.open", users="U_PACKER2") == []

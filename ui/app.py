@@ -6,7 +6,7 @@ documents tab.
 
 The page holds no retrieval logic: questions go to `BriefBot.ask(question, history, filters)`,
 upkeep goes to `brief_bot.index.update/status/documents`, feedback to `FeedbackStore`.
-Named API endpoints (for `gradio_client`): /ask, /feedback, /upload, /approve, /status.
+Named API endpoints (for `gradio_client`): /ask, /pack, /feedback, /upload, /approve, /status.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from brief_bot.offline import go_offline
 from . import render
 from .assets import CSS, HEAD, THEME_FONTS
 from .auth import LoginGuard, LoginThrottle, parse_auth, trust_forwarded_for
+from .pack import AUDIENCE_CHOICES, EMPTY_VIEW, PackTab, empty_panel
 from .page import Page, filter_note
 from .uploads import ALLOWED_SUFFIXES, APPROVABLE
 
@@ -76,11 +77,13 @@ def build_app(settings: Settings, *, bot: BriefBot | Any | None = None) -> gr.Bl
         _hidden_state(c)
         with gr.Tabs():
             _chat_tab(c)
+            _pack_tab(c)
             _documents_tab(c, settings.web.upload_max_mb)
         # Only for programs (gradio_client): one call from question to answer.
         c.ask_api = gr.Button(visible=False)
         _wire_chat(page, c, settings.web.web_concurrency)
         _wire_documents(page, c, demo)
+        _wire_pack(PackTab(page=page), c, settings.web.web_concurrency)
 
         def status_api() -> dict[str, Any]:
             """Index status: generation, counts, built_at, skipped files, the upload job."""
@@ -148,6 +151,35 @@ def _feedback_box(c: _Controls) -> None:
                                   elem_id="bb-fb-comment")
         c.fb_send = gr.Button("Send feedback", elem_id="bb-fb-send", size="sm")
     c.fb_note = gr.Markdown(elem_id="bb-fb-note")
+
+
+def _pack_tab(c: _Controls) -> None:
+    """Pick or type a forum, build its pack, read it beside its sources, download it."""
+    with gr.Tab("Meeting pack", id="pack") as c.pack_tab, gr.Row(equal_height=False,
+                                                                 elem_id="bb-pack-row"):
+        with gr.Column(scale=3, min_width=400, elem_id="bb-pack-col"):
+            with gr.Row(elem_id="bb-pack-controls", equal_height=True):
+                # Choices arrive with the visit (like the chat's filters).
+                c.pack_forum = gr.Dropdown([], value=None, label="Forum", scale=3,
+                                           min_width=200, allow_custom_value=True,
+                                           elem_id="bb-pack-forum")
+                c.pack_audience = gr.Radio(AUDIENCE_CHOICES, value="internal", scale=2,
+                                           label="Documents (public only: to share with "
+                                           "partners)", elem_id="bb-pack-audience")
+                c.pack_btn = gr.Button("Build pack", variant="primary", scale=1, min_width=120,
+                                       elem_id="bb-pack-build")
+            c.pack_note = gr.Markdown(elem_id="bb-pack-note")
+            with gr.Row(elem_id="bb-pack-files"):
+                c.pack_docx = gr.DownloadButton("Download DOCX", visible=False, size="sm",
+                                                elem_id="bb-pack-docx")
+                c.pack_md = gr.DownloadButton("Download Markdown", visible=False, size="sm",
+                                              elem_id="bb-pack-md")
+            c.pack_view = gr.Markdown(EMPTY_VIEW, elem_id="bb-pack-view", sanitize_html=True,
+                                      latex_delimiters=[], line_breaks=False)
+        with gr.Column(scale=2, min_width=300, elem_id="bb-pack-sources-col"):
+            c.pack_sources = gr.HTML(empty_panel(), elem_id="bb-pack-sources",
+                                     apply_default_css=True, padding=False)
+        c.pack_data = gr.JSON(visible=False)
 
 
 def _documents_tab(c: _Controls, upload_max_mb: float) -> None:
@@ -243,6 +275,16 @@ def _wire_documents(page: Page, c: _Controls, demo: gr.Blocks) -> None:
                         concurrency_id="upload", concurrency_limit=1
                         ).then(page.refresh, refresh_inputs, refresh_outputs,
                                api_visibility="private")
+
+
+def _wire_pack(tab: PackTab, c: _Controls, limit: int) -> None:
+    """Building a pack (in the page, and as the /pack API); the forum box's choices."""
+    outputs = [c.pack_view, c.pack_sources, c.pack_docx, c.pack_md, c.pack_note, c.pack_data]
+    inputs = [c.pack_forum, c.pack_audience]
+    c.pack_btn.click(tab.build, inputs, outputs, api_name="pack", concurrency_id="ask",
+                     concurrency_limit=limit, show_progress="minimal")
+    c.pack_tab.select(tab.forums, None, c.pack_forum, api_visibility="private", queue=False,
+                      show_progress="hidden")
 
 
 def _tune_threads(threads: int) -> None:

@@ -90,8 +90,25 @@ table.bb-docs th, table.bb-docs td { text-align: left; padding: .25em .5em;
 .bb-error { color: #b91c1c; }
 .bb-running { color: #92400e; }
 
+/* The Meeting pack tab: the pack beside the same sources panel. */
+#bb-pack-row { align-items: flex-start; }
+#bb-pack-col, #bb-pack-sources-col { flex-wrap: nowrap !important; min-width: 0; }
+#bb-pack-sources { padding: 0; }
+#bb-pack-controls { align-items: flex-end; }
+#bb-pack-note .prose { font-size: .92rem; }
+#bb-pack-files { gap: .5rem; }
+#bb-pack-files button { flex: 0 1 auto !important; min-width: 11rem !important; }
+#bb-pack-view { overflow-wrap: anywhere; }
+#bb-pack-view h1 { font-size: 1.35rem; margin: .2em 0 .3em; }
+#bb-pack-view h2 { font-size: 1.1rem; margin: 1em 0 .35em; }
+#bb-pack-view blockquote { margin: .3em 0; padding: .1em .7em; border-left: 3px solid #a8a29e;
+  background: var(--background-fill-secondary); font-size: .95em; }
+#bb-pack-view ul { margin: .3em 0; }
+
 /* Side by side: the page fits the window; the panel sticks and scrolls inside itself. */
 @media (min-width: 768px) {
+  #bb-pack-row { flex-wrap: nowrap !important; }
+  #bb-pack-sources-col { position: sticky; top: .25rem; align-self: flex-start; }
   #bb-chat-row { flex-wrap: nowrap !important; }
   #bb-sources-col { position: sticky; top: .25rem; align-self: flex-start; }
   /* The column fills the window below the tabs; the conversation takes what the filters,
@@ -109,6 +126,11 @@ table.bb-docs th, table.bb-docs td { text-align: left; padding: .25em .5em;
   #bb-ask-row > .form { flex: 1 1 100% !important; min-width: 100% !important; }
   #bb-ask, #bb-new { flex: 1 1 40% !important; min-width: 0 !important; }
   #bb-chat { height: max(12rem, 36vh) !important; }
+  #bb-pack-row { flex-direction: column; flex-wrap: nowrap !important; }
+  #bb-pack-col, #bb-pack-sources-col { width: 100%; min-width: 0 !important; }
+  #bb-pack-controls { flex-wrap: wrap !important; }
+  #bb-pack-controls > * { flex: 1 1 100% !important; min-width: 100% !important; }
+  #bb-pack-files button { flex: 1 1 40% !important; min-width: 0 !important; }
   .bb-scroll { max-height: max(10rem, calc(64vh - 14rem)); }
 }
 """

@@ -61,11 +61,12 @@ def safe_markdown(text: str) -> str:
     return out.replace("`", "&#96;").replace("$", "&#36;")
 
 
-def anchor(turn: int, n: int) -> str:
+def anchor(turn: int | str, n: int) -> str:
     return f"src-{turn}-{n}"
 
 
-def answer_markdown(text: str, turn: int, cited: Iterable[int] | Mapping[int, str]) -> str:
+def answer_markdown(text: str, turn: int | str,
+                    cited: Iterable[int] | Mapping[int, str]) -> str:
     """The answer as safe Markdown, each `[n]` of a cited source a link to its passage.
 
     `cited` is the citation numbers, or a mapping of each to its document title (the link's
@@ -194,8 +195,8 @@ def passage_html(text: str, quotes: str | Sequence[str]) -> str:
     return _mark(_PASSAGE_MD.render(text))
 
 
-def source_item(turn: int, citation: Mapping[str, Any], passages: Sequence[Mapping[str, Any]],
-                stale_before: date | None) -> str:
+def source_item(turn: int | str, citation: Mapping[str, Any],
+                passages: Sequence[Mapping[str, Any]], stale_before: date | None) -> str:
     n = int(citation["n"])
     passage = _passage_for(citation, passages) or {}
     text = passage.get("text") or citation.get("quote", "")

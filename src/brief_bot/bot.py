@@ -12,6 +12,7 @@ from .config import Settings
 from .index.embedding import Embedder, default_embedder
 from .index.generations import IndexStateError
 from .index.reader import LiveIndex, Snapshot
+from .pack import Pack, PackRefused, build_pack, summariser_for
 from .search import HybridRetriever
 from .search.analyse import analyse
 from .search.meaning import Meaning
@@ -119,6 +120,19 @@ class BriefBot:
             return self.retriever.search(snapshot, query, k=k or self.settings.k,
                                          filters=Filters.parse(filters), mode=mode,
                                          expand=expand, feedback=feedback)
+
+    def pack(self, forum: str, *, audience: str = "internal") -> Pack:
+        """A meeting pack for the forum `forum` names ("PP-14", "the Plenipot", "Council
+        2015"), from the serving generation; `audience="public"` leaves out internal documents.
+        An unknown forum gives a declined pack that lists the forums there are; an unusable
+        name (empty, too long, markup) raises `BriefBotError` with the reason."""
+        try:
+            with self.index.use() as snapshot:
+                return build_pack(snapshot, forum, audience=audience,
+                                  settings=self.settings.packing,
+                                  summarise=summariser_for(self.settings.packing))
+        except (IndexStateError, PackRefused) as exc:
+            raise BriefBotError(str(exc)) from None
 
     def close(self) -> None:
         """Close the open index generations (a long-lived process calls this at exit)."""

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from . import cli_pack
 from .config import IndexSettings, Settings
 from .offline import go_offline
 from .types import FilterError, Filters
@@ -29,6 +30,7 @@ Examples:
   brief-bot ask "how was the WCIT internet resolution adopted?"
   brief-bot ask "our messages for the plenipot" --filter status=agreed --json
   brief-bot eval tests/eval/questions.jsonl
+  brief-bot pack PP-14 --out pp14.docx    # a cited meeting pack for one forum
   brief-bot serve                         # chat page on http://127.0.0.1:7860
   brief-bot slack                         # Slack relay (Socket Mode)
 
@@ -361,6 +363,10 @@ def slack(
 
     run_relay(settings, http=http, host=host, port=port)
 
+
+# Meeting packs (issue 17): `brief-bot pack FORUM` and `brief-bot eval-packs KEYS`.
+app.command()(cli_pack.pack)
+app.command(name="eval-packs")(cli_pack.eval_packs)
 
 feedback_app = typer.Typer(help="Answer feedback (thumbs up/down) from the web page and Slack.",
                            no_args_is_help=True)

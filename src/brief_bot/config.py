@@ -4,9 +4,10 @@ Values come, lowest priority first, from the defaults here, an optional `brief-b
 working directory (or the file named by `BRIEF_BOT_CONFIG`), `BRIEF_BOT_*` environment variables,
 and finally keyword arguments (which is how CLI flags override). The flat names are the users'
 contract; inside the program each stage reads only its view (`settings.indexing`,
-`settings.model`, `settings.retrieval`, `settings.answering`, `settings.web`,
-`settings.slack`): a frozen dataclass of just the fields that stage uses. Importing this module
-changes nothing in the environment (`brief_bot.offline` does that, where a program starts).
+`settings.model`, `settings.retrieval`, `settings.answering`, `settings.packing`,
+`settings.web`, `settings.slack`): a frozen dataclass of just the fields that stage uses.
+Importing this module changes nothing in the environment (`brief_bot.offline` does that, where a
+program starts).
 """
 
 from __future__ import annotations
@@ -93,6 +94,19 @@ class AnswerSettings:
 
     answer_words: int
     abstain_threshold: float
+    llm_base_url: str | None
+    llm_model: str
+    llm_api_key: str
+    llm_timeout: float
+
+
+@dataclass(frozen=True)
+class PackSettings:
+    """Meeting packs: the stale badge's cut-off, and the optional LLM that may open a pack with
+    a short summary."""
+
+    stale_before: date | None
+    pack_summary: bool
     llm_base_url: str | None
     llm_model: str
     llm_api_key: str
@@ -233,6 +247,10 @@ class Settings(BaseSettings):
 
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
 
+    # --- meeting packs --------------------------------------------------------------------
+    pack_summary: bool = Field(True, description="With an LLM configured, open each meeting "
+                               "pack with a short summary whose citations are checked.")
+
     # --- web page -------------------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = 7860
@@ -309,6 +327,10 @@ class Settings(BaseSettings):
     @property
     def answering(self) -> AnswerSettings:
         return _view(AnswerSettings, self)
+
+    @property
+    def packing(self) -> PackSettings:
+        return _view(PackSettings, self)
 
     @property
     def web(self) -> WebSettings:

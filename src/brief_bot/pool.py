@@ -2,8 +2,8 @@
 
 Answering is mostly Python (fusion, priors, sentence choice) and holds the GIL, so one process
 answers about 20 questions a second however many cores it has, and a page with many people on
-it queues behind that. `BotPool` has the same `ask` as `BriefBot` and runs it in `workers`
-processes, each with its own `BriefBot` over the same index (each follows the generation
+it queues behind that. `BotPool` has the same `ask` and `pack` as `BriefBot` and runs them in
+`workers` processes, each with its own `BriefBot` over the same index (each follows the generation
 pointer, so a rebuild reaches all of them without a restart):
 
     pool = BotPool(settings=Settings(), workers=2)
@@ -28,6 +28,7 @@ from typing import Any
 
 from .bot import BriefBot, BriefBotError, History
 from .config import Settings
+from .pack import Pack
 from .types import Answer, FilterError, Filters
 
 log = logging.getLogger("brief_bot")
@@ -69,6 +70,13 @@ def _ask(question: str, history: History, filters: Filters | None,
     if _bot is None:
         _bot = BriefBot(settings=_settings)  # raises the BriefBotError to show the user
     return _bot.ask(question, history, filters, k=k)
+
+
+def _pack(forum: str, audience: str) -> Pack:
+    global _bot
+    if _bot is None:
+        _bot = BriefBot(settings=_settings)
+    return _bot.pack(forum, audience=audience)
 
 
 def _ready() -> bool:
@@ -114,11 +122,18 @@ class BotPool:
             wanted = Filters.parse(filters)
         except FilterError as exc:
             raise BriefBotError(str(exc)) from None
+        return self._run(_ask, question, list(history), wanted, k)
+
+    def pack(self, forum: str, *, audience: str = "internal") -> Pack:
+        """`BriefBot.pack` in a worker (a pack reads only the index, no model)."""
+        return self._run(_pack, forum, audience)
+
+    def _run(self, task: Any, *args: Any) -> Any:
+        """`task(*args)` in a worker; a worker that died is replaced and the task run again."""
         for attempt in (1, 2):
             executor = self._current()
             try:
-                return executor.submit(_ask, question, list(history),
-                                       wanted, k).result()
+                return executor.submit(task, *args).result()
             except BrokenProcessPool:
                 log.warning("an answering process died; starting a new one (attempt %d)",
                             attempt)

@@ -34,7 +34,9 @@ DEDUPE_SIZE = 10_000
 APOLOGY = ("Sorry, I couldn't answer that just now. Please try again in a minute; "
            "if it keeps happening, tell the brief-bot maintainers.")
 USAGE = ("Ask me a question about the briefing documents, for example "
-         "`/brief how was the WCIT internet resolution adopted?`")
+         "`/brief how was the WCIT internet resolution adopted?`, or ask for a meeting pack: "
+         "`/brief pack PP-14`")
+PACK_BLOCK = "brief_pack"
 
 
 def escape(text: str) -> str:
@@ -210,6 +212,21 @@ def answer_messages(answer: Answer, *, key: str, question: str,
         text = "\n".join(b["text"]["text"] for b in batch if b["type"] == "section")
         if not text:
             text = "Sources and feedback"
+        if len(text) > FALLBACK_LIMIT:
+            text = text[:FALLBACK_LIMIT - 1].rstrip() + "…"
+        messages.append({"text": text, "blocks": batch})
+    return messages
+
+
+def pack_messages(markdown: str) -> list[dict[str, Any]]:
+    """A meeting pack's Markdown as messages ({"text", "blocks"}) within Slack's limits."""
+    pieces = split_text(to_mrkdwn(markdown)) or ["…"]
+    blocks = [{"type": "section", "block_id": f"{PACK_BLOCK}_{i}",
+               "text": {"type": "mrkdwn", "text": piece}} for i, piece in enumerate(pieces)]
+    messages = []
+    for start in range(0, len(blocks), MAX_BLOCKS):
+        batch = blocks[start:start + MAX_BLOCKS]
+        text = "\n".join(b["text"]["text"] for b in batch)
         if len(text) > FALLBACK_LIMIT:
             text = text[:FALLBACK_LIMIT - 1].rstrip() + "…"
         messages.append({"text": text, "blocks": batch})

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import threading
 import time
@@ -24,8 +25,12 @@ from typing import Any, Protocol
 
 from slack_sdk import WebClient
 
+from ..bot import BriefBotError
 from ..config import SlackSettings
 from ..feedback import FeedbackStore, SeenStore
+from ..pack import Pack
+from ..pack.docx import pack_docx
+from ..pack.markdown import render_markdown
 from ..types import Answer, Filters
 from .format import (
     APOLOGY,
@@ -36,7 +41,9 @@ from .format import (
     answer_messages,
     cited_sources,
     clean_text,
+    escape,
     mentions,
+    pack_messages,
     section_text,
 )
 
@@ -53,6 +60,12 @@ NOT_HERE = "I'm not enabled in this channel. Try a direct message{where}."
 class Asker(Protocol):
     def ask(self, question: str, history: Any = (),
             filters: Filters | Mapping[str, Any] | None = None) -> Answer: ...
+
+    def pack(self, forum: str, *, audience: str = "internal") -> Pack: ...
+
+
+# "/brief pack PP-14": a meeting pack rather than an answer.
+PACK_COMMAND = re.compile(r"^pack\b[\s:]*(?P<forum>.*)$", re.I | re.S)
 
 
 # --- state ------------------------------------------------------------------------------------
@@ -266,7 +279,12 @@ class Relay:
                     respond(response_type="ephemeral",
                             text=RATE_LIMITED.format(n=self.settings.slack_rate_per_minute))
                 return
-            answer = self.ask(question, [], self.filters_for(client, channel, is_dm, user))
+            filters = self.filters_for(client, channel, is_dm, user)
+            wanted = PACK_COMMAND.match(question)
+            if wanted:
+                self.send_pack(wanted.group("forum"), filters, respond, client, user)
+                return
+            answer = self.ask(question, [], filters)
             key = self.memory.put(question, answer)
             for message in answer_messages(answer, key=key, question=question, asked=question):
                 respond(response_type="ephemeral", replace_original=False, **message)
@@ -274,6 +292,34 @@ class Relay:
             log.error("/brief from %s in %s failed: %s: %s", user, channel,
                       type(exc).__name__, _one_line(exc), exc_info=log.isEnabledFor(logging.DEBUG))
             self._quietly(respond, response_type="ephemeral", text=APOLOGY)
+
+    def send_pack(self, forum: str, filters: Filters, respond: Callable[..., Any],
+                  client: WebClient, user: str) -> None:
+        """`/brief pack FORUM`: the pack in a direct message to the user, with its Word file
+        attached; a refusal or a decline as a private reply where they asked. Public packs
+        (no internal documents) wherever an answer would be public only."""
+        audience = "public" if filters.audience else "internal"
+        try:
+            with self._ask_lock:
+                pack = self.bot.pack(forum, audience=audience)
+        except BriefBotError as exc:
+            respond(response_type="ephemeral", text=f"No pack: {escape(str(exc))}")
+            return
+        if pack.declined:
+            respond(response_type="ephemeral", text=escape(pack.notice))
+            return
+        dm = client.conversations_open(users=user)["channel"]["id"]
+        for message in pack_messages(render_markdown(pack)):
+            client.chat_postMessage(channel=dm, unfurl_links=False, unfurl_media=False,
+                                    **message)
+        slug = re.sub(r"[^a-z0-9]+", "-", pack.forum.lower()).strip("-") or "forum"
+        client.files_upload_v2(channel=dm, file=pack_docx(pack), title=pack.title,
+                               filename=f"meeting-pack-{slug}.docx",
+                               initial_comment="The pack as a Word document.")
+        respond(response_type="ephemeral", text=f"I've sent you the *{escape(pack.title)}* "
+                f"({audience} documents) in a direct message, with the Word file attached.")
+        log.info("/brief pack %r for %s: %d sections, %d sources, %s", pack.forum, user,
+                 len(pack.sections), len(pack.sources), audience)
 
     # ---- votes
 
