@@ -217,7 +217,10 @@ def test_identical_chunks_are_stored_once(tmp_path: Path, copies: int) -> None:
     with live.use() as snapshot:  # every place in the chunk table, one entry in the store
         assert snapshot.store.count() == len({r["hash"] for r in rows}) == len(rows) - copies + 1
     live.close()
-    assert first.vectors == len(rows) - copies + 1 and hashing.embedded == first.vectors
+    # (The embedder also saw the sections, sets and sentences, each text once.)
+    assert first.vectors == len(rows) - copies + 1 and first.embedded == first.vectors
+    assert hashing.embedded == (first.embedded + first.units_embedded
+                                + first.sentences_embedded)
     # On top of it, the copied store's path: a second file of the same copies.
     (settings.corpus / "bbb-filler.csv").write_bytes(identical_sections_csv(copies))
     second = update(settings.indexing, embedder=hashing)

@@ -59,7 +59,8 @@ def test_changed_file_reembeds_only_its_new_chunks(tiny_settings: Settings,
     changed = [r for r in rows if r["source"] == "strategy/messages.md"]
     # Only chunks whose text is new were embedded; the rest of the file kept its vectors.
     assert 0 < report.embedded <= len(changed)
-    assert hashing.embedded - before == report.embedded
+    assert hashing.embedded - before == (report.embedded + report.units_embedded
+                                         + report.sentences_embedded)
     assert any("Open all meetings." in r["text"] for r in changed)
 
 

@@ -317,6 +317,10 @@ class Sections(Protocol):
         """Every section of the passage's document, whole, in document order."""
         ...
 
+    def sentence_similarities(self, vector: Any, texts: Sequence[str]) -> list[float | None]:
+        """How close in meaning each sentence is to `vector` (None: no vector for it)."""
+        ...
+
 
 class Composer(Protocol):
     """Turns ranked passages into a cited answer (extractive, LLM, or a fallback of both)."""

@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from functools import partial
 
 from ..corpus.structure import list_after, plain, split_sentences
 from ..headings import SECTION_LABEL
 from ..types import Citation, Composer, Draft, Kind, Passage, Query, Sections, Shape, UnitHit
-from .extract import Sentence, choose
+from .extract import Sentence, Similar, choose
 from .scoring import stems_of
 from .sentences import YES_NO
 from .sets import (
@@ -153,11 +154,13 @@ class ExtractiveComposer:
         if named is None and query.shape is Shape.SECTION:
             named = self._meant_section(units, sections)
         if named is not None:
-            return self._from_section(query, named, cite)
-        chosen = choose(query, passages, self.answer_words, tuning=self.tuning.sentences)
+            return self._from_section(query, named, cite, sections)
+        chosen = choose(query, passages, self.answer_words, tuning=self.tuning.sentences,
+                        similar=_similar(query, sections))
         return self.render(chosen, passages, cite) if chosen else None
 
-    def _from_section(self, query: Query, section: Passage, cite: _Citations) -> str | None:
+    def _from_section(self, query: Query, section: Passage, cite: _Citations,
+                      sections: Sections) -> str | None:
         if len(section.text.split()) <= self.t.whole_section_words:
             # The one item the question names ("what is route 4?"), answered whole.
             chosen = [Sentence(0, i, s, 1.0, frozenset()) for i, s in
@@ -166,7 +169,8 @@ class ExtractiveComposer:
         # A long section whose heading is the question (the road-map answers the brief's own
         # questions under them): its best sentences, with any list they lead into.
         chosen = choose(query, [section], int(self.answer_words * self.t.section_words),
-                        keep_first=True, tuning=self.tuning.sentences)
+                        keep_first=True, tuning=self.tuning.sentences,
+                        similar=_similar(query, sections))
         return self.render(chosen, [section], cite) if chosen else None
 
     def _agreed(self, query: Query, passages: Sequence[Passage],
@@ -211,7 +215,7 @@ class ExtractiveComposer:
         if query.shape is Shape.SECTION:
             section = self._meant_section(units, sections, sure)
             if section is not None:
-                return self._from_section(query, section, cite)
+                return self._from_section(query, section, cite, sections)
         return None
 
     def _meant_section(self, units: Sequence[UnitHit], sections: Sections,
@@ -337,3 +341,10 @@ class FallbackComposer:
             log.warning("LLM answer rejected (%s: %s); using the extractive answer",
                         type(exc).__name__, exc)
             return draft
+
+
+def _similar(query: Query, sections: Sections) -> Similar | None:
+    """Sentences' closeness in meaning to the question, from the index's sentence vectors."""
+    if query.vector is None:
+        return None
+    return partial(sections.sentence_similarities, query.vector)

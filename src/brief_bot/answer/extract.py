@@ -10,7 +10,7 @@ it leans on ("Still, ..."), never the same fact twice, in document order.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..corpus.structure import leads_in, list_after, plain, split_sentences
@@ -33,11 +33,17 @@ class Sentence:
     lead: bool = False  # it ends in ":" and its list follows it in the passage
 
 
+# How close in meaning each of some sentences is to the question (None: not known).
+Similar = Callable[[Sequence[str]], Sequence[float | None]]
+
+
 def choose(query: Query, passages: Sequence[Passage], limit: int, *, keep_first: bool = False,
-           tuning: SentenceTuning = DEFAULT.sentences) -> list[Sentence]:
+           tuning: SentenceTuning = DEFAULT.sentences,
+           similar: Similar | None = None) -> list[Sentence]:
     """The best sentences within `limit` words, in a readable order; `keep_first` keeps
-    the first sentence of the first passage (a section's opening says what it is)."""
-    candidates, texts, own = _candidates(query, passages, keep_first, tuning)
+    the first sentence of the first passage (a section's opening says what it is); with
+    `similar`, by meaning as well as by words."""
+    candidates, texts, own = _candidates(query, passages, keep_first, tuning, similar)
     if not candidates:
         return []
     # Where some sentences hold the question's own words (not only the earlier question's a
@@ -56,25 +62,32 @@ _Position = tuple[int, int]  # (passage, sentence) indexes
 
 
 def _candidates(query: Query, passages: Sequence[Passage], keep_first: bool,
-                tuning: SentenceTuning,
+                tuning: SentenceTuning, similar: Similar | None,
                 ) -> tuple[list[Sentence], dict[_Position, str], set[_Position]]:
-    """Every sentence holding a term of the question, scored; each sentence's text by
-    position; and the positions of those holding the question's own terms."""
+    """Every sentence holding a term of the question or close to it in meaning, scored; each
+    sentence's text by position; and the positions of those holding the question's own
+    terms."""
     weights = query.weights()
+    total = sum(weights.values())
+    by_meaning = tuning.meaning if similar is not None else 0.0
     candidates: list[Sentence] = []
     texts: dict[_Position, str] = {}
     own: set[_Position] = set()
+    split = [[x for part in (passage.parts or (passage.text,)) for x in split_sentences(part)]
+             for passage in passages]
+    close = [list(similar(sentences)) if similar is not None else [None] * len(sentences)
+             for sentences in split]
     for p_index, passage in enumerate(passages):
         rank_weight = 1.0 / (1.0 + tuning.rank_decay * p_index)
         # A passage about the period the question names speaks for all its sentences.
         in_period = query.scoped and mentions_period(f"{passage.section} {passage.text}", query)
-        sentences = [x for part in (passage.parts or (passage.text,))
-                     for x in split_sentences(part)]
+        sentences, closeness = split[p_index], close[p_index]
         for position, sentence in enumerate(sentences):
             texts[(p_index, position)] = sentence
             stems = stems_of(sentence)
             found = query.matched(stems)
-            hit = sum(weights[t] for t in found)
+            hit = (1 - by_meaning) * sum(weights[t] for t in found) + \
+                by_meaning * total * max(0.0, closeness[position] or 0.0)
             opening = keep_first and p_index == 0 and position == 0
             if hit <= 0 and not opening:
                 continue

@@ -34,6 +34,10 @@ class SentenceTuning:
     same_fact_jaccard: float = 0.6  # two sentences this alike state one fact
     same_fact_overlap: float = 0.85
     heading_asks: float = 0.6  # share of the question a "?" heading must hold
+    # Half a sentence's score is how close it is in meaning to the question (its cosine, as a
+    # share of the question's whole weight), half the question's words it holds: "who was
+    # chosen to run the ITU" finds "... elected Houlin Zhao Secretary-General".
+    meaning: float = 0.5
 
 
 @dataclass(frozen=True)

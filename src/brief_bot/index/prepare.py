@@ -33,6 +33,7 @@ from .generations import (
 )
 from .progress import Progress
 from .scan import Scan, Seen, scan_corpus
+from .sentences import SENTENCES_VERSION, SentenceVectors, missing
 from .store import STORE_VERSION
 
 # Texts embedded between two looks at the pointer: what another writer may have embedded
@@ -54,11 +55,15 @@ class Plan:
     vectors: dict[str, np.ndarray]
     old_rows: list[dict[str, Any]] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
+    # Sentence vectors (`sentences`): the base generation's, and those this run embedded.
+    old_sentences: SentenceVectors = field(default_factory=lambda: SentenceVectors(None))
+    sentence_vectors: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
 class EmbedStats:
     embedded: int = 0
+    sentences: int = 0
     seconds: float = 0.0
     encoder: str = ""
 
@@ -84,6 +89,7 @@ class Preparer:
         self.rebuild = rebuild
         self.seen: Seen = {}
         self.vectors: dict[str, np.ndarray] = {}
+        self.sentence_vectors: dict[int, np.ndarray] = {}
         self.stats = EmbedStats()
         self._told = False
         self._locked = False
@@ -98,7 +104,7 @@ class Preparer:
             plan = self._read()
             have = {row["hash"] for row in plan.old_rows}
             plan.deferred = self._limit(plan, have)
-            if self._settled(plan) and self._embed(plan, have):
+            if self._settled(plan) and self._embed(plan, have) and self._embed_sentences(plan):
                 return plan
         return plan  # writers keep overtaking: the lock's check sorts it out
 
@@ -106,9 +112,11 @@ class Preparer:
         current, old = self._base()
         scan = scan_corpus(self.settings, self.embedder, old, self.progress, self.parser,
                            self.seen)
-        plan = Plan(current, old, scan, self.vectors)
+        plan = Plan(current, old, scan, self.vectors, sentence_vectors=self.sentence_vectors)
         if current is not None and old is not None:
             plan.old_rows = read_chunks(current.path)
+            if old.get("sentences") == SENTENCES_VERSION:
+                plan.old_sentences = SentenceVectors(current.path)
             left = old.get("deferred") or []
             if left and not self._told:
                 self._told = True
@@ -191,8 +199,36 @@ class Preparer:
             self.vectors.update(zip(part, found, strict=True))
             self.stats.embedded += len(part)
             self.stats.seconds += time.perf_counter() - started
+        self._export()
+        return True
+
+    def _embed_sentences(self, plan: Plan) -> bool:
+        """The vectors of every sentence the new generation will hold that the base lacks (all
+        of them, the first time a generation gets sentences); False as `_embed`."""
+        kept = set(plan.scan.unchanged)
+        texts = [*(r["text"] for r in plan.old_rows if r["source"] in kept),
+                 *(c.text for doc in plan.scan.parsed.values() for c in doc.chunks)]
+        todo = missing(texts, plan.old_sentences, self.sentence_vectors)
+        self.progress.phase("embedding sentences", len(todo))
+        if todo and not self.stats.encoder:
+            self.stats.encoder = (getattr(self.embedder, "document_backend", "")
+                                  or type(self.embedder).__name__)
+        keys = list(todo)
+        for start in range(0, len(keys), EMBED_SLICE):
+            if start and not self._settled(plan):
+                return False
+            started = time.perf_counter()
+            part = keys[start : start + EMBED_SLICE]
+            found = self.embedder.embed_documents([todo[key] for key in part],
+                                                  progress=self.progress.advance)
+            self.sentence_vectors.update(zip(part, found, strict=True))
+            self.stats.sentences += len(part)
+            self.stats.seconds += time.perf_counter() - started
+        return True
+
+    def _export(self) -> None:
+        embedder = self.embedder
         if self.stats.encoder == "torch" and hasattr(embedder, "ensure_export"):
             self.progress.phase("exporting the encoder for later runs (once per machine)", 1)
             embedder.ensure_export()
             self.progress.advance()
-        return True

@@ -15,7 +15,7 @@ import re
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from .glossary import Glossary
 from .keyword import KeywordIndex
 from .lexicon import Lexicon
 from .outline import Outline, rows_passage
+from .sentences import SentenceVectors
 from .store import ChromaStore, limit_heap_arenas, local_client, release_memory
 from .units import Units
 
@@ -145,6 +146,14 @@ class Snapshot:
     def units(self) -> Units:
         """The generation's sections and sets as units of meaning (`index.units`)."""
         return Units(self.path)
+
+    @cached_property
+    def sentence_vectors(self) -> SentenceVectors:
+        """Every sentence's vector, by its text (`index.sentences`)."""
+        return SentenceVectors(self.path)
+
+    def sentence_similarities(self, vector: Any, texts: Sequence[str]) -> list[float | None]:
+        return self.sentence_vectors.similarities(vector, texts)
 
     def sources(self, filters: Filters) -> frozenset[str] | None:
         """The documents the filters let through (None: no filter)."""
@@ -255,7 +264,8 @@ class Snapshot:
     def warm_up(self) -> None:
         """Build what the first questions would otherwise build: the outline, the text that
         `mentions` searches, the section labels."""
-        _ = self.outline, self._lower_text, self._labels, self.lexicon, self.units
+        _ = (self.outline, self._lower_text, self._labels, self.lexicon, self.units,
+             self.sentence_vectors)
 
     def _open_store(self, settings: IndexSettings, generation: Generation) -> ChromaStore:
         """The generation's vectors, for this process alone. Chroma writes to its folder even

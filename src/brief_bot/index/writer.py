@@ -53,6 +53,7 @@ from .keyword import KeywordIndex
 from .prepare import Plan, Preparer
 from .progress import NullProgress, Progress
 from .scan import Scan
+from .sentences import SENTENCES_VERSION, write_sentences
 from .store import COLLECTION_PREFIX, STORE_VERSION, limit_heap_arenas, release_memory
 from .units import UNITS_VERSION, write_units
 from .vectors import write_vectors
@@ -81,6 +82,7 @@ class UpdateReport:
     embed_seconds: float = 0.0
     encoder: str = ""  # "onnx" or "torch" when this run embedded anything
     units_embedded: int = 0  # sections and sets embedded (the rest kept their vectors)
+    sentences_embedded: int = 0  # sentences embedded (the rest kept their vectors)
     deferred: list[str] = field(default_factory=list)  # files left for the next run
     lock_wait_seconds: float = 0.0
     lock_seconds: float = 0.0
@@ -133,6 +135,7 @@ def update(settings: IndexSettings, *, rebuild: bool = False, embedder: Embedder
                 parser.close()
                 report = _write(settings, embedder, plan, progress, started)
                 report.embedded, report.encoder = preparer.stats.embedded, preparer.stats.encoder
+                report.sentences_embedded = preparer.stats.sentences
                 report.embed_seconds = round(preparer.stats.seconds, 3)
                 report.lock_wait_seconds = round(held - asked, 3)
                 report.lock_seconds = round(time.perf_counter() - held, 3)
@@ -155,7 +158,8 @@ def _write(settings: IndexSettings, embedder: Embedder, plan: Plan, progress: Pr
             {s: v["reason"] for s, v in scan.skipped.items()}
             == {s: v["reason"] for s, v in old["skipped"].items()}) and (
             plan.deferred == (old.get("deferred") or [])) and (
-            old.get("units") == UNITS_VERSION):  # a generation without units gets them
+            old.get("units") == UNITS_VERSION and old.get("sentences") == SENTENCES_VERSION):
+        # (A generation without units or sentence vectors gets them.)
         report.generation = current.name if current else None
         report.chunks = old["counts"]["chunks"]
         report.vectors = old["counts"].get("vectors", report.chunks)
@@ -247,6 +251,8 @@ def _write_tables(settings: IndexSettings, embedder: Embedder, gen_dir: Path, na
         os.fsync(fh.fileno())
     report.units_embedded = write_units(gen_dir, rows, embedder,
                                         plan.current.path if plan.current else None, progress)
+    write_sentences(gen_dir, rows, plan.old_sentences, plan.sentence_vectors,
+                    embedder.dimensions)
     glossary = settings.corpus / GLOSSARY_SOURCE
     if glossary.is_file():
         shutil.copyfile(glossary, gen_dir / "glossary.csv")
@@ -281,7 +287,7 @@ def _manifest(settings: IndexSettings, embedder: Embedder, name: str, collection
         "dimensions": embedder.dimensions, "chunker": CHUNKER_VERSION,
         "chunk_tokens": settings.chunk_tokens,
         "chunk_overlap_tokens": settings.chunk_overlap_tokens, "chroma_url": settings.chroma_url,
-        "store": STORE_VERSION, "units": UNITS_VERSION,
+        "store": STORE_VERSION, "units": UNITS_VERSION, "sentences": SENTENCES_VERSION,
         "files": dict(sorted(files.items())), "skipped": scan.skipped,
         "deferred": plan.deferred,
         "counts": {"documents": len(files), "chunks": len(rows),
