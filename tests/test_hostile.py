@@ -204,7 +204,7 @@ def test_repeated_phrase_csv_passes_the_read_back_check_on_every_path(tmp_path: 
 def test_identical_chunks_are_stored_once(tmp_path: Path, copies: int) -> None:
     """The read-back check holds, every place is kept, every distinct text is found."""
     from brief_bot.index.reader import LiveIndex
-    from brief_bot.search import HybridRetriever
+    from brief_bot.search import HybridRetriever, analyse
 
     hashing = HashingEmbedder()
     settings = settings_for(tmp_path, {"aaa-filler.csv": identical_sections_csv(copies)})
@@ -233,7 +233,7 @@ def test_identical_chunks_are_stored_once(tmp_path: Path, copies: int) -> None:
         with live.use() as snapshot:
             text = "Council meets every year between Plenipotentiary Conferences."
             hits = HybridRetriever(settings=settings.retrieval, embedder=hashing).search(
-                snapshot, text, k=10, mode="dense", expand=False)
+                snapshot, analyse(text, (), snapshot), k=10, mode="dense", expand=False)
             assert hits[0].source == "notes.txt"
     finally:
         live.close()

@@ -301,8 +301,8 @@ def test_filters_when_one_vector_stands_for_several_places(tiny_settings: Settin
     with live.use() as snapshot:
         for filters, wanted, unwanted in cases:
             for mode in ("dense", "keyword", "hybrid"):
-                found = {h.source for h in retriever.search(snapshot, question, k=5, mode=mode,
-                                                            filters=filters)}
+                found = {h.source for h in retriever.search(
+                    snapshot, ask_of(snapshot, question), k=5, mode=mode, filters=filters)}
                 # (messages.md shares no word with the question: keyword search finds nothing.)
                 expected = wanted if mode != "keyword" or unwanted != {"a.md", "b.md"} else set()
                 assert expected <= found and not found & unwanted, (filters, mode, found)
@@ -318,8 +318,8 @@ def test_filters_when_one_vector_stands_for_several_places(tiny_settings: Settin
     with live.use() as snapshot:
         assert key in snapshot.rows_of_vector and snapshot.store.count() == report.vectors
         assert key not in {i for i, _ in snapshot.store.query(vector, 5, {"status:agreed": True})}
-        found = {h.source for h in retriever.search(snapshot, question, k=5, mode="dense",
-                                                    filters={"status": "draft"})}
+        found = {h.source for h in retriever.search(
+            snapshot, ask_of(snapshot, question), k=5, mode="dense", filters={"status": "draft"})}
         assert "b.md" in found
     live.close()
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..config import IndexSettings
-from ..corpus import CHUNKER_VERSION
+from ..corpus import CHUNKER_VERSION, content_hash
 from ..corpus.sandbox import ParserProcess
 from .embedding import Embedder
 from .generations import (
@@ -35,6 +35,7 @@ from .progress import Progress
 from .scan import Scan, Seen, scan_corpus
 from .sentences import SENTENCES_VERSION, SentenceVectors, missing
 from .store import STORE_VERSION
+from .units import UNITS_VERSION, Unit, known_vectors, unembedded, units_for
 
 # Texts embedded between two looks at the pointer: what another writer may have embedded
 # already is embedded again at most this many times (a minute or so on two cores).
@@ -58,12 +59,23 @@ class Plan:
     # Sentence vectors (`sentences`): the base generation's, and those this run embedded.
     old_sentences: SentenceVectors = field(default_factory=lambda: SentenceVectors(None))
     sentence_vectors: dict[int, np.ndarray] = field(default_factory=dict)
+    # Sections and sets (`units`), with the vectors of their texts and names by hash.
+    units: list[Unit] | None = None  # None: nothing read, so none new (the writer reads them)
+    unit_vectors: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows the new generation will hold: the base's for unchanged files, then the
+        chunks of the files read."""
+        keep = set(self.scan.unchanged)
+        return [*(r for r in self.old_rows if r["source"] in keep),
+                *(c.record() for doc in self.scan.parsed.values() for c in doc.chunks)]
 
 
 @dataclass
 class EmbedStats:
     embedded: int = 0
     sentences: int = 0
+    units: int = 0
     seconds: float = 0.0
     encoder: str = ""
 
@@ -90,6 +102,7 @@ class Preparer:
         self.seen: Seen = {}
         self.vectors: dict[str, np.ndarray] = {}
         self.sentence_vectors: dict[int, np.ndarray] = {}
+        self.unit_vectors: dict[str, np.ndarray] = {}
         self.stats = EmbedStats()
         self._told = False
         self._locked = False
@@ -104,7 +117,9 @@ class Preparer:
             plan = self._read()
             have = {row["hash"] for row in plan.old_rows}
             plan.deferred = self._limit(plan, have)
-            if self._settled(plan) and self._embed(plan, have) and self._embed_sentences(plan):
+            if self._settled(plan) and self._embed(plan, have) and (
+                    self._up_to_date(plan)
+                    or self._embed_sentences(plan) and self._embed_units(plan)):
                 return plan
         return plan  # writers keep overtaking: the lock's check sorts it out
 
@@ -205,26 +220,52 @@ class Preparer:
     def _embed_sentences(self, plan: Plan) -> bool:
         """The vectors of every sentence the new generation will hold that the base lacks (all
         of them, the first time a generation gets sentences); False as `_embed`."""
-        kept = set(plan.scan.unchanged)
-        texts = [*(r["text"] for r in plan.old_rows if r["source"] in kept),
-                 *(c.text for doc in plan.scan.parsed.values() for c in doc.chunks)]
-        todo = missing(texts, plan.old_sentences, self.sentence_vectors)
+        todo = missing((r["text"] for r in plan.rows()), plan.old_sentences,
+                       self.sentence_vectors)
         self.progress.phase("embedding sentences", len(todo))
+        done = self._embed_texts(plan, todo, self.sentence_vectors)
+        self.stats.sentences += done
+        return done == len(todo)
+
+    @staticmethod
+    def _up_to_date(plan: Plan) -> bool:
+        """Nothing read and a base with this version's sentences and units: no sentence or
+        unit is new (an unchanged corpus costs no splitting into sentences)."""
+        return (not plan.scan.parsed and plan.old is not None
+                and plan.old.get("sentences") == SENTENCES_VERSION
+                and plan.old.get("units") == UNITS_VERSION)
+
+    def _embed_units(self, plan: Plan) -> bool:
+        """The vectors of every section's and set's text and name the base lacks."""
+        plan.units = units_for(plan.rows())
+        base = plan.current.path if plan.current is not None and plan.old is not None and \
+            plan.old.get("units") == UNITS_VERSION else None
+        known = {**known_vectors(base), **self.unit_vectors}
+        todo = {content_hash(t): t for t in unembedded(plan.units, known)}
+        self.progress.phase("embedding sections and sets", len(todo))
+        done = self._embed_texts(plan, todo, self.unit_vectors)
+        self.stats.units += done
+        plan.unit_vectors = {**known, **self.unit_vectors}
+        return done == len(todo)
+
+    def _embed_texts(self, plan: Plan, todo: dict[Any, str], into: dict[Any, np.ndarray]) -> int:
+        """Embed `todo` (texts by key) into `into`, in slices; stops early (returning how many
+        it embedded) if another writer switched generations in between."""
         if todo and not self.stats.encoder:
             self.stats.encoder = (getattr(self.embedder, "document_backend", "")
                                   or type(self.embedder).__name__)
-        keys = list(todo)
+        keys, done = list(todo), 0
         for start in range(0, len(keys), EMBED_SLICE):
             if start and not self._settled(plan):
-                return False
+                return done
             started = time.perf_counter()
             part = keys[start : start + EMBED_SLICE]
             found = self.embedder.embed_documents([todo[key] for key in part],
                                                   progress=self.progress.advance)
-            self.sentence_vectors.update(zip(part, found, strict=True))
-            self.stats.sentences += len(part)
+            into.update(zip(part, found, strict=True))
+            done += len(part)
             self.stats.seconds += time.perf_counter() - started
-        return True
+        return done
 
     def _export(self) -> None:
         embedder = self.embedder

@@ -25,9 +25,7 @@ from ..corpus.structure import plain, split_sentences
 from ..headings import HeadingPath
 from ..terms import analyze
 from ..types import Passage
-from .embedding import Embedder
 from .outline import Outline, rows_passage
-from .progress import Progress
 
 # Bump when what a unit is changes: the next update writes a generation with the new units.
 UNITS_VERSION = 2
@@ -106,30 +104,31 @@ def _set_unit(found: DocumentSet) -> Unit:
                 name or found.title)
 
 
-def write_units(gen_dir: Path, rows: Sequence[dict[str, Any]], embedder: Embedder,
-                previous: Path | None, progress: Progress) -> int:
-    """The generation's units and their vectors; returns how many were embedded (the rest
-    kept their vectors from `previous`, the generation before, by the hash of their text)."""
-    units = [u for doc in documents(rows).values() for u in units_of(doc)]
-    known = _known_vectors(previous)
-    texts = list(dict.fromkeys([*(u.text for u in units), *(u.name for u in units)]))
-    todo = [t for t in texts if content_hash(t) not in known]
-    progress.phase("embedding sections and sets", len(todo))
-    if todo:
-        fresh = embedder.embed_documents(todo, progress=progress.advance)
-        known.update({content_hash(t): fresh[i] for i, t in enumerate(todo)})
+def units_for(rows: Sequence[dict[str, Any]]) -> list[Unit]:
+    """Every unit of a generation's rows."""
+    return [u for doc in documents(rows).values() for u in units_of(doc)]
+
+
+def unembedded(units: Sequence[Unit], known: dict[str, np.ndarray]) -> list[str]:
+    """The texts and names of `units` that `known` (vectors by text hash) lacks."""
+    texts = dict.fromkeys([*(u.text for u in units), *(u.name for u in units)])
+    return [t for t in texts if content_hash(t) not in known]
+
+
+def write_units(gen_dir: Path, units: Sequence[Unit], known: dict[str, np.ndarray],
+                dimensions: int) -> None:
+    """The generation's units and their vectors (`known`: every text's and name's, by hash;
+    embedded by the run before its lock, or kept from the generation before)."""
     with open(gen_dir / UNITS, "w", encoding="utf-8") as fh:
         for unit in units:
             fh.write(json.dumps(unit.record(), ensure_ascii=False) + "\n")
-    dims = embedder.dimensions
     for path, of in ((UNIT_VECTORS, lambda u: u.text), (NAME_VECTORS, lambda u: u.name)):
         matrix = np.stack([known[content_hash(of(u))] for u in units]) if units else \
-            np.zeros((0, dims))
+            np.zeros((0, dimensions))
         np.save(gen_dir / path, matrix.astype(np.float16))
-    return len(todo)
 
 
-def _known_vectors(previous: Path | None) -> dict[str, np.ndarray]:
+def known_vectors(previous: Path | None) -> dict[str, np.ndarray]:
     """Vectors of the previous generation's unit texts and names, by the hash of the text."""
     if previous is None or not (previous / NAME_VECTORS).is_file():
         return {}

@@ -55,7 +55,7 @@ from .progress import NullProgress, Progress
 from .scan import Scan
 from .sentences import SENTENCES_VERSION, write_sentences
 from .store import COLLECTION_PREFIX, STORE_VERSION, limit_heap_arenas, release_memory
-from .units import UNITS_VERSION, write_units
+from .units import UNITS_VERSION, known_vectors, units_for, write_units
 from .vectors import write_vectors
 
 # Times a run prepares again because another writer switched generations while it prepared;
@@ -136,6 +136,7 @@ def update(settings: IndexSettings, *, rebuild: bool = False, embedder: Embedder
                 report = _write(settings, embedder, plan, progress, started)
                 report.embedded, report.encoder = preparer.stats.embedded, preparer.stats.encoder
                 report.sentences_embedded = preparer.stats.sentences
+                report.units_embedded = preparer.stats.units
                 report.embed_seconds = round(preparer.stats.seconds, 3)
                 report.lock_wait_seconds = round(held - asked, 3)
                 report.lock_seconds = round(time.perf_counter() - held, 3)
@@ -249,8 +250,11 @@ def _write_tables(settings: IndexSettings, embedder: Embedder, gen_dir: Path, na
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
-    report.units_embedded = write_units(gen_dir, rows, embedder,
-                                        plan.current.path if plan.current else None, progress)
+    if plan.units is None:  # nothing new was read: every unit has its vectors already
+        write_units(gen_dir, units_for(rows), known_vectors(plan.current.path if plan.current
+                                                            else None), embedder.dimensions)
+    else:
+        write_units(gen_dir, plan.units, plan.unit_vectors, embedder.dimensions)
     write_sentences(gen_dir, rows, plan.old_sentences, plan.sentence_vectors,
                     embedder.dimensions)
     glossary = settings.corpus / GLOSSARY_SOURCE
