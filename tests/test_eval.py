@@ -198,3 +198,25 @@ def test_an_abstention_never_holds_the_answer() -> None:
     answered = evaluate(Bot(False), items)  # type: ignore[arg-type]
     assert answered["summary"]["facts"] == 1.0 and answered["summary"]["pass_rate"] == 1.0
     assert answered["results"][0]["facts"] == {"found": 2, "min": 1, "of": 2, "missing": []}
+
+
+PARAPHRASE = ROOT / "tests" / "eval" / "staff_paraphrase.jsonl"
+# The rewrites pass at 0.756 where the originals pass at 0.951; the goal is a gap of 0.05 or
+# less. This floor keeps what has been won from slipping back while that gap is closed.
+PARAPHRASE_FLOOR = 0.72
+
+
+def test_staff_rewrites_keep_their_facts_and_pass(starter_settings: Settings) -> None:
+    items = [json.loads(line) for line in PARAPHRASE.read_text().splitlines() if line.strip()]
+    originals = {json.loads(line)["id"] for line in STAFF.read_text().splitlines()
+                 if line.strip()}
+    # Every staff question is rewritten twice, in other words.
+    assert {i["id"].rsplit("-p", 1)[0] for i in items} == originals
+    assert len(items) == 2 * len(originals)
+    out = subprocess.run(
+        [str(BIN), "eval", str(PARAPHRASE), "--json", "--corpus", str(starter_settings.corpus),
+         "--index", str(starter_settings.index)],
+        capture_output=True, text=True, timeout=900)
+    result = json.loads(out.stdout)
+    print(json.dumps(result["summary"]))
+    assert result["summary"]["pass_rate"] >= PARAPHRASE_FLOOR, result["summary"]
