@@ -450,9 +450,9 @@ class LockWatchingEmbedder(HashingEmbedder):
         super().__init__()
         self.index_dir, self.free = index_dir, []
 
-    def embed_documents(self, texts: Any, progress: Any = None) -> Any:
+    def embed_documents(self, texts: Any, progress: Any = None, on_tokens: Any = None) -> Any:
         self.free.append(lock_is_free(self.index_dir))
-        return super().embed_documents(texts, progress)
+        return super().embed_documents(texts, progress, on_tokens)
 
 
 def test_files_are_embedded_before_the_writer_lock_is_taken(tmp_path: Path) -> None:

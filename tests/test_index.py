@@ -160,7 +160,7 @@ def test_damaged_index_names_rebuild(tiny_settings: Settings, hashing: HashingEm
 
 
 class ExplodingEmbedder(HashingEmbedder):
-    def embed_documents(self, texts, progress=None):  # type: ignore[no-untyped-def]
+    def embed_documents(self, texts, progress=None, on_tokens=None):  # type: ignore[no-untyped-def]
         raise RuntimeError("encoder died")
 
 

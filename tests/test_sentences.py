@@ -3,6 +3,8 @@ answer's sentences by what they mean."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from brief_bot.config import Settings
@@ -57,3 +59,29 @@ def test_an_answer_chooses_sentences_by_meaning(starter_bot) -> None:  # type: i
     # The question's words ("started") are not the answer's ("founded"); its meaning is.
     answer = starter_bot.ask("when + where did the itu get started?")
     assert not answer.abstained and "17 May 1865" in answer.text and "Paris" in answer.text
+
+
+def test_sentence_vectors_are_pooled_from_the_chunk_pass(starter_settings: Settings) -> None:
+    # The real model hands over its token states: every sentence of the starter corpus has
+    # a vector without a pass of its own.
+    from brief_bot.index.generations import current_generation
+
+    gen = current_generation(starter_settings.index)
+    assert gen is not None
+    rows = read_chunks(gen.path)
+    assert len(SentenceVectors(gen.path)) == len(sentences_of(r["text"] for r in rows))
+
+
+def test_pool_takes_each_sentence_from_its_own_tokens() -> None:
+    from brief_bot.index.sentences import pool, sentence_key
+
+    body = "The first sentence is here now. The second one is cut off by the window."
+    text = f"Title > Section\n{body}"
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    cut = [w for w in words if w[1] <= text.index("cut")]  # the window ends before "cut"
+    offsets = [(0, 0), *cut, (0, 0)]
+    states = np.eye(len(offsets), 8, dtype=np.float32)
+    found = pool(text, body, states, offsets)
+    assert list(found) == [sentence_key("The first sentence is here now.")]
+    first = found[sentence_key("The first sentence is here now.")]
+    assert abs(float(np.linalg.norm(first)) - 1.0) < 1e-5

@@ -21,6 +21,12 @@ from ..offline import go_offline
 
 log = logging.getLogger("brief_bot")
 
+# Called with a text's index in the list being embedded, its tokens' states (tokens x
+# dimensions) and their character offsets in the text: what `index.sentences.pool` reads.
+TokenSink = Callable[[int, np.ndarray, Sequence[tuple[int, int]]], None]
+# The export's layout: bumped when its outputs change, so an older export is made again.
+EXPORT_VERSION = "tokens"
+
 
 class Embedder(Protocol):
     name: str
@@ -29,7 +35,8 @@ class Embedder(Protocol):
     def warm_up(self) -> None: ...
 
     def embed_documents(self, texts: Sequence[str],
-                        progress: Callable[[int], None] | None = None) -> np.ndarray: ...
+                        progress: Callable[[int], None] | None = None,
+                        on_tokens: TokenSink | None = None) -> np.ndarray: ...
 
     def embed_query(self, text: str) -> np.ndarray: ...
 
@@ -64,6 +71,7 @@ class SentenceTransformersEmbedder:
         self.onnx_threads = onnx_threads
         self._model = None
         self._tokenizer = None
+        self._windowed: Any = None
         self._onnx = None
         self._onnx_docs = None
         self._queries_ready = False
@@ -78,7 +86,7 @@ class SentenceTransformersEmbedder:
             return None
         weights = self.model_path / "model.safetensors"
         stamp = f"{weights.stat().st_size}" if weights.exists() else "0"
-        return self.onnx_dir / f"{self.model_path.name}-{stamp}.onnx"
+        return self.onnx_dir / f"{self.model_path.name}-{stamp}-{EXPORT_VERSION}.onnx"
 
     def warm_up_queries(self) -> None:
         """Ready for questions: the ONNX encoder if there is one (no torch import at all),
@@ -173,7 +181,10 @@ class SentenceTransformersEmbedder:
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
     def embed_documents(self, texts: Sequence[str],
-                        progress: Callable[[int], None] | None = None) -> np.ndarray:
+                        progress: Callable[[int], None] | None = None,
+                        on_tokens: TokenSink | None = None) -> np.ndarray:
+        """Normalised vectors of `texts`; with `on_tokens`, each text's token states are
+        handed over as its batch is done (never all at once: 256 x 384 floats a text)."""
         onnx = self._onnx_docs if self.document_backend == "onnx" else None
         if onnx is None:
             self.warm_up()
@@ -188,15 +199,52 @@ class SentenceTransformersEmbedder:
             if onnx is not None:
                 for at in range(0, len(picked), self.batch_size):
                     batch = picked[at : at + self.batch_size]
-                    out[batch] = onnx.encode_batch([texts[i] for i in batch])
+                    vectors, states, encodings = onnx.encode_batch_tokens(
+                        [texts[i] for i in batch], tokens=on_tokens is not None)
+                    out[batch] = vectors
+                    if on_tokens is not None and states is not None:
+                        for row, i in enumerate(batch):
+                            size = len(encodings[row].ids)
+                            on_tokens(i, states[row, :size], encodings[row].offsets)
             else:
-                out[picked] = self._model.encode(  # type: ignore[union-attr]
-                    [texts[i] for i in picked], batch_size=self.batch_size,
-                    normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
-                )
+                out[picked] = self._torch_batch([texts[i] for i in picked], picked, on_tokens)
             if progress:
                 progress(len(picked))
         return out
+
+    def _torch_batch(self, texts: list[str], indexes: list[int],
+                     on_tokens: TokenSink | None) -> np.ndarray:
+        model = self._model
+        if on_tokens is None:
+            return model.encode(  # type: ignore[union-attr]
+                texts, batch_size=self.batch_size, normalize_embeddings=True,
+                convert_to_numpy=True, show_progress_bar=False)
+        # Every output: the pooled vector, the token states and the attention mask.
+        found = model.encode(  # type: ignore[union-attr]
+            texts, batch_size=self.batch_size, output_value=None, show_progress_bar=False)
+        encodings = self._window_tokenizer.encode_batch(texts)
+        vectors = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        for row, (result, encoding) in enumerate(zip(found, encodings, strict=True)):
+            vector = result["sentence_embedding"].float().numpy()
+            vectors[row] = vector / max(float(np.linalg.norm(vector)), 1e-12)
+            # Padded to the batch's longest text: the mask says which tokens are this text's.
+            size = int(result["attention_mask"].sum())
+            states = result["token_embeddings"][:size].float().numpy()
+            if size == len(encoding.ids):
+                on_tokens(indexes[row], states, encoding.offsets)
+        return vectors
+
+    @property
+    def _window_tokenizer(self) -> Any:
+        """The model's tokenizer as the model reads a document: special tokens, cut at 256."""
+        if self._windowed is None:
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
+            tokenizer.no_padding()
+            tokenizer.enable_truncation(256)
+            self._windowed = tokenizer
+        return self._windowed
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_queries([text])[0]
@@ -237,7 +285,9 @@ class HashingEmbedder:
         return vec / norm if norm else vec
 
     def embed_documents(self, texts: Sequence[str],
-                        progress: Callable[[int], None] | None = None) -> np.ndarray:
+                        progress: Callable[[int], None] | None = None,
+                        on_tokens: TokenSink | None = None) -> np.ndarray:
+        # No token states: the index embeds sentences one by one instead.
         self.calls += 1
         self.embedded += len(texts)
         out = np.stack([self._vector(t) for t in texts]) if texts else np.zeros(

@@ -1,6 +1,8 @@
 """The encoder as ONNX: the same MiniLM, mean pooling and normalisation, run by onnxruntime
 with the Rust tokenizer, so neither answering a question nor indexing needs torch or
-sentence-transformers once the export exists (importing them is ~10 s of every run)."""
+sentence-transformers once the export exists (importing them is ~10 s of every run). The export
+also gives each token's state, from which indexing pools its sentences' vectors at no cost
+(`index.sentences.pool`)."""
 
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ def export(model: Any, path: Path) -> None:
                             token_type_ids=token_type_ids).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(out.dtype)
             pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, dim=-1)
+            return torch.nn.functional.normalize(pooled, dim=-1), out
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -40,8 +42,9 @@ def export(model: Any, path: Path) -> None:
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(Pooled(), tuple(sample[k] for k in INPUTS), str(tmp),
-                          input_names=list(INPUTS), output_names=["embedding"],
-                          dynamic_axes={k: {0: "batch", 1: "tokens"} for k in INPUTS},
+                          input_names=list(INPUTS), output_names=["embedding", "tokens"],
+                          dynamic_axes={**{k: {0: "batch", 1: "tokens"} for k in INPUTS},
+                                        "tokens": {0: "batch", 1: "tokens"}},
                           opset_version=17, dynamo=False)
     probe = "How was the WCIT internet resolution adopted?"
     want = model.encode([probe], normalize_embeddings=True, show_progress_bar=False)[0]
@@ -71,10 +74,16 @@ class OnnxEncoder:
         ids = np.array([self.tokenizer.encode(text).ids], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids),
                  "token_type_ids": np.zeros_like(ids)}
-        return self.session.run(None, feeds)[0][0].astype(np.float32)
+        return self.session.run(["embedding"], feeds)[0][0].astype(np.float32)
 
     def encode_batch(self, texts: list[str]) -> np.ndarray:
         """One padded batch; callers group texts of like length so padding stays small."""
+        return self.encode_batch_tokens(texts, tokens=False)[0]
+
+    def encode_batch_tokens(self, texts: list[str], *, tokens: bool = True,
+                            ) -> tuple[np.ndarray, np.ndarray | None, list[Any]]:
+        """A batch's vectors, with (`tokens`) every token's state and the tokenizer's
+        encodings (their character offsets)."""
         encodings = self.tokenizer.encode_batch(texts)
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(texts), width), dtype=np.int64)
@@ -83,4 +92,6 @@ class OnnxEncoder:
             ids[row, : len(enc.ids)] = enc.ids
             mask[row, : len(enc.ids)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        return self.session.run(None, feeds)[0].astype(np.float32)
+        names = ["embedding", "tokens"] if tokens else ["embedding"]
+        found = self.session.run(names, feeds)
+        return found[0].astype(np.float32), (found[1] if tokens else None), encodings

@@ -33,7 +33,7 @@ from .generations import (
 )
 from .progress import Progress
 from .scan import Scan, Seen, scan_corpus
-from .sentences import SENTENCES_VERSION, SentenceVectors, missing
+from .sentences import SENTENCES_VERSION, SentenceVectors, missing, pool
 from .store import STORE_VERSION
 from .units import UNITS_VERSION, Unit, known_vectors, unembedded, units_for
 
@@ -193,10 +193,12 @@ class Preparer:
         """The vectors of every text the base generation lacks, embedded once per text, in
         slices; False if another writer switched generations in between."""
         todo: dict[str, str] = {}
+        bodies: dict[str, str] = {}
         for doc in plan.scan.parsed.values():
             for chunk in doc.chunks:
                 if chunk.hash not in have and chunk.hash not in self.vectors:
                     todo.setdefault(chunk.hash, chunk.embed_text())
+                    bodies.setdefault(chunk.hash, chunk.text)
         self.progress.phase("embedding chunks", len(todo))
         if not todo:
             return True
@@ -209,8 +211,17 @@ class Preparer:
                 return False
             started = time.perf_counter()
             part = keys[start : start + EMBED_SLICE]
+
+            def sentences(i: int, states: np.ndarray, offsets: Any, part: list[str] = part,
+                          ) -> None:
+                # Each chunk's sentences get their vectors from the same pass.
+                pooled = pool(todo[part[i]], bodies[part[i]], states, offsets)
+                for key, vector in pooled.items():
+                    self.sentence_vectors.setdefault(key, vector)
+
             found = embedder.embed_documents([todo[key] for key in part],
-                                             progress=self.progress.advance)
+                                             progress=self.progress.advance,
+                                             on_tokens=sentences)
             self.vectors.update(zip(part, found, strict=True))
             self.stats.embedded += len(part)
             self.stats.seconds += time.perf_counter() - started

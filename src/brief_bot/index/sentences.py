@@ -1,6 +1,11 @@
-"""Every sentence of the chunks, embedded at index time, so an answer can choose its sentences by
-what they mean as well as by the words they share with the question ("who was chosen to run
-the ITU" is answered by "... elected Houlin Zhao Secretary-General").
+"""Every sentence of the chunks, with a vector made at index time, so an answer can choose its
+sentences by what they mean as well as by the words they share with the question ("when did the
+ITU get started" is answered by "The ITU was founded on 17 May 1865 in Paris").
+
+A sentence's vector is pooled from the states of its tokens while its chunk is embedded (the
+mean of the sentence's tokens, read in the context of the whole chunk: "late chunking"), so it
+costs no pass of the model of its own. Only a sentence the chunk's window cut off, or one whose
+chunk kept its vector from an index made before sentence vectors, is embedded by itself.
 
 A generation holds `sentence-keys.npy` (a 64-bit hash of each distinct sentence, sorted) and
 `sentences.npy` (their vectors, float16, in the same order). Sentences are split as answers split
@@ -18,10 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from ..corpus.chunking import clean_for_models
 from ..corpus.structure import split_sentences
 
 # Bump when what is embedded changes: the next update embeds every sentence again.
-SENTENCES_VERSION = 1
+SENTENCES_VERSION = 2
 KEYS = "sentence-keys.npy"
 VECTORS = "sentences.npy"
 # A sentence shorter than this says too little to be matched by meaning ("Yes.", "Dates:").
@@ -40,6 +46,35 @@ def sentences_of(texts: Iterable[str]) -> dict[int, str]:
         for sentence in split_sentences(text):
             if len(sentence.split()) >= MIN_WORDS:
                 found.setdefault(sentence_key(sentence), sentence)
+    return found
+
+
+def pool(model_text: str, body: str, states: np.ndarray,
+         offsets: Sequence[tuple[int, int]]) -> dict[int, np.ndarray]:
+    """The vectors of the sentences of `body` (a chunk's text) from the token `states` of
+    `model_text` (what the model read: its heading and the cleaned body) and their character
+    `offsets`; a sentence whose tokens are not all inside the window is left out."""
+    starts = np.array([a for a, _ in offsets])
+    ends = np.array([b for _, b in offsets])
+    real = ends > starts  # the special tokens have no characters
+    last = int(ends[real].max()) if real.any() else 0
+    found: dict[int, np.ndarray] = {}
+    at = 0
+    for sentence in split_sentences(body):
+        if len(sentence.split()) < MIN_WORDS:
+            continue
+        cleaned = clean_for_models(sentence).strip()
+        start = model_text.find(cleaned[:40], at)
+        if start < 0:
+            continue
+        end, at = start + len(cleaned), start
+        if end > last:
+            break  # cut off by the window: embedded by itself
+        inside = real & (starts >= start) & (ends <= end)
+        if inside.any():
+            vector = states[inside].mean(axis=0)
+            found.setdefault(sentence_key(sentence),
+                             vector / max(float(np.linalg.norm(vector)), 1e-12))
     return found
 
 
