@@ -51,6 +51,10 @@ READERS = "readers"
 SHARED_VECTORS = 3
 
 
+# A name and a number, as events and sessions are written ("WRC-15", "Council 2016", "PP14").
+_NAME_NUMBER = re.compile(r"(?<![a-z0-9+])([a-z][a-z+]{1,15})[ -]?(\d{2,4})(?![0-9])")
+
+
 class Snapshot:
     """One generation, opened read-only: rows, keyword index, vector store, glossary."""
 
@@ -129,9 +133,18 @@ class Snapshot:
         return "\n".join(f"{row['title']}\n{row['section']}\n{row['text']}".lower()
                          for row in self.rows)
 
+    @cached_property
+    def _named_numbers(self) -> frozenset[str]:
+        """Every name-and-number the documents write ("wrc-15", "council 2016"), joined
+        ("wrc15"): one pass, so a question naming an event costs a lookup, not a scan."""
+        return frozenset(m.group(1) + m.group(2) for m in _NAME_NUMBER.finditer(self._lower_text))
+
     def mentions(self, phrase: str) -> bool:
         """Whether any document says `phrase` (any case; "WRC-15", "WRC 15" and "WRC15" alike)."""
         low = " ".join(phrase.lower().split())
+        named = _NAME_NUMBER.fullmatch(low)
+        if named is not None:
+            return named.group(1) + named.group(2) in self._named_numbers
         variants = {low, low.replace("-", " "), low.replace(" ", "-"), low.replace("-", "")}
         return any(v in self._lower_text for v in variants)
 
@@ -265,7 +278,7 @@ class Snapshot:
         """Build what the first questions would otherwise build: the outline, the text that
         `mentions` searches, the section labels."""
         _ = (self.outline, self._lower_text, self._labels, self.lexicon, self.units,
-             self.sentence_vectors)
+             self.sentence_vectors, self._named_numbers)
 
     def _open_store(self, settings: IndexSettings, generation: Generation) -> ChromaStore:
         """The generation's vectors, for this process alone. Chroma writes to its folder even
