@@ -34,7 +34,8 @@ FLAT = {
 # Lowest first: a module may import its own layer (within its own stage) and the ones below.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("brief_bot.types", "brief_bot.config", "brief_bot.offline",
-              "brief_bot.dates", "brief_bot.headings", "brief_bot.terms")),
+              "brief_bot.dates", "brief_bot.headings", "brief_bot.terms",
+              "brief_bot.records")),
     ("corpus", ("brief_bot.corpus",)),
     ("index", ("brief_bot.index",)),
     ("search", ("brief_bot.search",)),

@@ -128,19 +128,6 @@ def server(starter_settings: Settings, tmp_path_factory: pytest.TempPathFactory
         stop_server(srv)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                      headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 def open_page(browser, server: Server, width: int = 1400, height: int = 1000):
     """A new visit (its own session) at this window size; records outside requests."""
     context = browser.new_context(viewport={"width": width, "height": height})

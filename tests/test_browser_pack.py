@@ -25,7 +25,6 @@ from brief_bot.config import Settings
 
 from .test_browser import (
     CHROMIUM,
-    CHROMIUM_ARGS,
     assert_passage_in_view,
     axe_violations,
     shot,
@@ -66,19 +65,6 @@ def server(starter_settings: Settings, tmp_path_factory: pytest.TempPathFactory
         yield srv
     finally:
         stop_server(srv)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                      headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def build(page, forum: str) -> None:

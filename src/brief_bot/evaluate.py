@@ -8,28 +8,19 @@ An abstention holds no answer, whatever the nearest-documents note it prints hap
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from .bot import BriefBot
+from .records import are_facts, read_records
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
     items = []
-    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{number}: not JSON ({exc.msg})") from None
-        if not isinstance(item, dict) or not str(item.get("question", "")).strip():
-            raise ValueError(f"{path}:{number}: needs a \"question\"")
+    for number, item in read_records(path, "question"):
         facts = item.get("facts")
-        if facts is not None and (not isinstance(facts, list) or not all(
-                isinstance(f, list) and f and all(isinstance(a, str) for a in f) for f in facts)):
+        if facts is not None and not are_facts(facts):
             raise ValueError(f"{path}:{number}: \"facts\" is a list of lists of phrasings")
         item.setdefault("id", f"q{number}")
         items.append(item)

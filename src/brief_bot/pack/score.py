@@ -13,11 +13,11 @@ that those sections are empty.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..records import are_facts, read_records
 from .markdown import section_texts
 from .model import SECTIONS, Pack
 
@@ -27,20 +27,10 @@ KEYS = frozenset(key for key, _ in SECTIONS)
 def load_keys(path: Path) -> list[dict[str, Any]]:
     """The key file's lines, checked; `ValueError` naming the line that is wrong."""
     items = []
-    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{number}: not JSON ({exc.msg})") from None
-        if not isinstance(item, dict) or not str(item.get("forum", "")).strip():
-            raise ValueError(f"{path}:{number}: needs a \"forum\"")
+    for number, item in read_records(path, "forum"):
         for key, spec in (item.get("sections") or {}).items():
             facts = spec.get("facts") if isinstance(spec, dict) else None
-            if key not in KEYS or not isinstance(facts, list) or not all(
-                    isinstance(f, list) and f and all(isinstance(a, str) for a in f)
-                    for f in facts):
+            if key not in KEYS or facts is None or not are_facts(facts):
                 raise ValueError(f"{path}:{number}: section {key!r} needs \"facts\", a list "
                                  f"of lists of phrasings (sections: {', '.join(sorted(KEYS))})")
         item.setdefault("id", f"pack{number}")
